@@ -1,0 +1,311 @@
+// The only file that talks to Python: turns whole batches of str into UTF-8 views, runs the core with
+// the GIL released, and hands CSR buffers back as numpy arrays. No per-token or per-document Python calls.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "analyzer.hpp"
+#include "bm25.hpp"
+#include "stemmer_english.hpp"
+#include "unicode.hpp"
+
+namespace py = pybind11;
+using namespace sparsebolt;
+
+namespace {
+
+// UTF-8 views into Python strings, valid while `owners` lives. str objects cache their UTF-8 form,
+// so ASCII and already-encoded strings cost no copy.
+struct Utf8Batch {
+  std::vector<std::string_view> views;
+  std::vector<py::object> owners;
+};
+
+std::string type_name(py::handle item) { return Py_TYPE(item.ptr())->tp_name; }
+
+// Lone surrogates cannot be encoded strictly; they pass through as bytes the decoder rejects, so they
+// act as separators instead of failing the batch.
+std::string_view utf8_view(py::handle item, std::vector<py::object>& owners) {
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(item.ptr(), &size);
+  if (data != nullptr) return {data, static_cast<std::size_t>(size)};
+  PyErr_Clear();
+  PyObject* encoded = PyUnicode_AsEncodedString(item.ptr(), "utf-8", "surrogatepass");
+  if (encoded == nullptr) throw py::error_already_set();
+  owners.push_back(py::reinterpret_steal<py::object>(encoded));
+  return {PyBytes_AS_STRING(encoded), static_cast<std::size_t>(PyBytes_GET_SIZE(encoded))};
+}
+
+[[noreturn]] void throw_not_str(const char* what, std::size_t position, py::handle item) {
+  throw py::type_error(std::string(what) + "[" + std::to_string(position) + "] is " +
+                       (item.is_none() ? std::string("None") : "of type " + type_name(item)) + ", expected str");
+}
+
+py::object as_sequence(py::handle items, const char* what) {
+  if (PyUnicode_Check(items.ptr()) || PyBytes_Check(items.ptr()))
+    throw py::type_error(std::string(what) + " must be a list of str, not a single string; wrap it in a list");
+  PyObject* fast = PySequence_Fast(items.ptr(), "");
+  if (fast == nullptr) {
+    PyErr_Clear();
+    throw py::type_error(std::string(what) + " must be a list of str, got " + type_name(items));
+  }
+  return py::reinterpret_steal<py::object>(fast);
+}
+
+Utf8Batch utf8_batch(py::handle items, const char* what, std::size_t position_offset) {
+  py::object sequence = as_sequence(items, what);
+  const Py_ssize_t count = PySequence_Fast_GET_SIZE(sequence.ptr());
+  PyObject** elements = PySequence_Fast_ITEMS(sequence.ptr());
+  Utf8Batch batch;
+  batch.views.reserve(static_cast<std::size_t>(count));
+  batch.owners.push_back(sequence);
+  for (Py_ssize_t i = 0; i < count; ++i) {
+    py::handle item(elements[i]);
+    if (!PyUnicode_Check(item.ptr())) throw_not_str(what, position_offset + static_cast<std::size_t>(i), item);
+    batch.views.push_back(utf8_view(item, batch.owners));
+  }
+  return batch;
+}
+
+// Token lists from a user's Python analyzer, flattened into one batch of views.
+struct TokenListBatch {
+  TokenBatch batch;
+  std::vector<py::object> owners;
+};
+
+TokenListBatch token_list_batch(py::handle token_lists, std::size_t position_offset) {
+  py::object documents = as_sequence(token_lists, "token lists");
+  const Py_ssize_t count = PySequence_Fast_GET_SIZE(documents.ptr());
+  PyObject** elements = PySequence_Fast_ITEMS(documents.ptr());
+  TokenListBatch out;
+  out.owners.push_back(documents);
+  out.batch.offsets.reserve(static_cast<std::size_t>(count) + 1);
+  for (Py_ssize_t d = 0; d < count; ++d) {
+    const std::size_t position = position_offset + static_cast<std::size_t>(d);
+    py::handle tokens_obj(elements[d]);
+    if (PyUnicode_Check(tokens_obj.ptr()) || !PySequence_Check(tokens_obj.ptr()))
+      throw py::type_error("the analyzer returned " + type_name(tokens_obj) + " for document " +
+                           std::to_string(position) + "; it must return a list of str");
+    py::object tokens = py::reinterpret_steal<py::object>(PySequence_Fast(tokens_obj.ptr(), ""));
+    if (!tokens) throw py::error_already_set();
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(tokens.ptr());
+    PyObject** items = PySequence_Fast_ITEMS(tokens.ptr());
+    for (Py_ssize_t t = 0; t < n; ++t) {
+      py::handle token(items[t]);
+      if (!PyUnicode_Check(token.ptr()))
+        throw py::type_error("the analyzer returned a token of type " + type_name(token) + " for document " +
+                             std::to_string(position) + "; tokens must be str");
+      out.batch.tokens.push_back(utf8_view(token, out.owners));
+    }
+    out.owners.push_back(std::move(tokens));
+    out.batch.offsets.push_back(out.batch.tokens.size());
+  }
+  return out;
+}
+
+std::size_t resolve_threads(int num_threads) {
+  if (num_threads > 0) return static_cast<std::size_t>(num_threads);
+  if (num_threads < 0) throw py::value_error("num_threads must be positive, or 0 for all cores");
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Concatenates the per-thread pieces into numpy (data, indices, indptr). One index dtype for both
+// arrays, int32 while it fits, so scipy wraps them without a copy.
+template <class Index>
+py::tuple assemble_csr_as(const std::vector<CsrPiece>& pieces, std::size_t rows, std::size_t nnz) {
+  py::array_t<float> data(static_cast<py::ssize_t>(nnz));
+  py::array_t<Index> indices(static_cast<py::ssize_t>(nnz));
+  py::array_t<Index> indptr(static_cast<py::ssize_t>(rows + 1));
+  float* data_out = data.mutable_data();
+  Index* indices_out = indices.mutable_data();
+  Index* indptr_out = indptr.mutable_data();
+  {
+    py::gil_scoped_release release;
+    std::size_t at = 0;
+    std::size_t row = 0;
+    indptr_out[0] = 0;
+    for (const CsrPiece& piece : pieces) {
+      if (!piece.data.empty()) std::memcpy(data_out + at, piece.data.data(), piece.data.size() * sizeof(float));
+      for (std::size_t i = 0; i < piece.indices.size(); ++i) indices_out[at + i] = static_cast<Index>(piece.indices[i]);
+      for (std::int64_t row_nnz : piece.row_nnz) {
+        indptr_out[row + 1] = static_cast<Index>(indptr_out[row] + row_nnz);
+        ++row;
+      }
+      at += piece.data.size();
+    }
+  }
+  return py::make_tuple(data, indices, indptr);
+}
+
+py::tuple assemble_csr(const std::vector<CsrPiece>& pieces) {
+  std::size_t rows = 0, nnz = 0;
+  for (const CsrPiece& piece : pieces) {
+    rows += piece.row_nnz.size();
+    nnz += piece.data.size();
+  }
+  if (nnz <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+    return assemble_csr_as<std::int32_t>(pieces, rows, nnz);
+  return assemble_csr_as<std::int64_t>(pieces, rows, nnz);
+}
+
+EncodeSide side_of(bool query) { return query ? EncodeSide::kQuery : EncodeSide::kDocument; }
+
+StemmerKind stemmer_of(const std::string& name) {
+  if (name == "english") return StemmerKind::kEnglish;
+  if (name == "none") return StemmerKind::kNone;
+  throw py::value_error("unknown stemmer '" + name + "'; choose 'english' or 'none'");
+}
+
+const char* stemmer_name(StemmerKind kind) { return kind == StemmerKind::kEnglish ? "english" : "none"; }
+
+std::string_view text_view(py::handle text, std::vector<py::object>& owners) {
+  if (PyUnicode_Check(text.ptr())) return utf8_view(text, owners);
+  if (PyBytes_Check(text.ptr()))
+    return {PyBytes_AS_STRING(text.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(text.ptr()))};
+  throw py::type_error("text must be str (or UTF-8 bytes), got " +
+                       (text.is_none() ? std::string("None") : type_name(text)));
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "sparsebolt's native core: analyzer, BM25 statistics and encoding (private; use sparsebolt.model)";
+  m.attr("__version__") = SPARSEBOLT_VERSION;
+  m.attr("UNICODE_VERSION") = unicode::tables_version();
+
+  py::class_<Analyzer, std::shared_ptr<Analyzer>>(m, "Analyzer")
+      .def(py::init([](bool lowercase, std::vector<std::string> stopwords, const std::string& stemmer) {
+             return std::make_shared<Analyzer>(AnalyzerOptions{lowercase, std::move(stopwords), stemmer_of(stemmer)});
+           }),
+           py::kw_only(), py::arg("lowercase"), py::arg("stopwords"), py::arg("stemmer"))
+      .def(
+          "analyze",
+          [](const Analyzer& self, py::handle text) {
+            std::vector<py::object> owners;
+            const std::string_view view = text_view(text, owners);
+            py::gil_scoped_release release;
+            return self.analyze(view);
+          },
+          py::arg("text"))
+      .def_property_readonly("lowercase", [](const Analyzer& self) { return self.options().lowercase; })
+      .def_property_readonly("stopwords", [](const Analyzer& self) { return self.options().stopwords; })
+      .def_property_readonly("stemmer", [](const Analyzer& self) { return stemmer_name(self.options().stemmer); });
+
+  py::class_<CorpusStatistics, std::shared_ptr<CorpusStatistics>>(m, "CorpusStatistics")
+      .def(py::init<>())
+      .def(
+          "add_texts",
+          [](CorpusStatistics& self, const Analyzer& analyzer, py::handle texts, int num_threads,
+             std::size_t position_offset) {
+            const std::size_t threads = resolve_threads(num_threads);
+            Utf8Batch batch = utf8_batch(texts, "corpus", position_offset);
+            py::gil_scoped_release release;
+            self.merge(count_texts(analyzer, TextBatch{std::move(batch.views)}, threads));
+          },
+          py::arg("analyzer"), py::arg("texts"), py::kw_only(), py::arg("num_threads") = 0,
+          py::arg("position_offset") = 0)
+      .def(
+          "add_token_lists",
+          [](CorpusStatistics& self, py::handle token_lists, int num_threads, std::size_t position_offset) {
+            const std::size_t threads = resolve_threads(num_threads);
+            TokenListBatch batch = token_list_batch(token_lists, position_offset);
+            py::gil_scoped_release release;
+            self.merge(count_tokens(batch.batch, threads));
+          },
+          py::arg("token_lists"), py::kw_only(), py::arg("num_threads") = 0, py::arg("position_offset") = 0)
+      .def("merge", &CorpusStatistics::merge, py::arg("later"), py::call_guard<py::gil_scoped_release>())
+      .def_readonly("document_count", &CorpusStatistics::document_count)
+      .def_readonly("total_length", &CorpusStatistics::total_length)
+      .def_property_readonly("vocabulary_size", [](const CorpusStatistics& self) { return self.terms.size(); });
+
+  py::class_<Bm25Model, std::shared_ptr<Bm25Model>>(m, "Bm25Model")
+      .def_static(
+          "from_statistics",
+          [](const CorpusStatistics& stats, double k1, double b, double epsilon) {
+            return std::make_shared<Bm25Model>(Bm25Model::from_statistics(stats, Bm25Parameters{k1, b, epsilon}));
+          },
+          py::arg("statistics"), py::kw_only(), py::arg("k1"), py::arg("b"), py::arg("epsilon"))
+      .def_static(
+          "from_saved",
+          [](const std::vector<std::string>& terms, const py::array_t<double, py::array::c_style>& idf,
+             std::int64_t document_count, double average_length, double k1, double b, double epsilon) {
+            if (idf.ndim() != 1) throw py::value_error("idf must be one-dimensional");
+            std::vector<double> values(idf.data(), idf.data() + idf.size());
+            return std::make_shared<Bm25Model>(Bm25Model::from_saved(terms, std::move(values), document_count,
+                                                                     average_length, Bm25Parameters{k1, b, epsilon}));
+          },
+          py::arg("terms"), py::arg("idf"), py::kw_only(), py::arg("document_count"), py::arg("average_length"),
+          py::arg("k1"), py::arg("b"), py::arg("epsilon"))
+      .def_property_readonly("dim", &Bm25Model::dim)
+      .def_property_readonly("document_count", &Bm25Model::document_count)
+      .def_property_readonly("average_length", &Bm25Model::average_length)
+      .def_property_readonly("k1", [](const Bm25Model& self) { return self.parameters().k1; })
+      .def_property_readonly("b", [](const Bm25Model& self) { return self.parameters().b; })
+      .def_property_readonly("epsilon", [](const Bm25Model& self) { return self.parameters().epsilon; })
+      .def("terms",
+           [](const Bm25Model& self) {
+             py::list terms(self.dim());
+             for (std::size_t id = 0; id < self.dim(); ++id) {
+               const std::string_view term = self.terms().key(static_cast<std::int32_t>(id));
+               terms[id] = py::str(term.data(), term.size());
+             }
+             return terms;
+           })
+      .def("idf", [](const Bm25Model& self) { return py::array_t<double>(self.idf().size(), self.idf().data()); })
+      .def(
+          "encode_texts",
+          [](const Bm25Model& self, const Analyzer& analyzer, py::handle texts, bool query, int num_threads) {
+            const std::size_t threads = resolve_threads(num_threads);
+            Utf8Batch batch = utf8_batch(texts, query ? "queries" : "documents", 0);
+            std::vector<CsrPiece> pieces;
+            {
+              py::gil_scoped_release release;
+              pieces = encode_texts(self, analyzer, TextBatch{std::move(batch.views)}, side_of(query), threads);
+            }
+            return assemble_csr(pieces);
+          },
+          py::arg("analyzer"), py::arg("texts"), py::kw_only(), py::arg("query"), py::arg("num_threads") = 0)
+      .def(
+          "encode_token_lists",
+          [](const Bm25Model& self, py::handle token_lists, bool query, int num_threads) {
+            const std::size_t threads = resolve_threads(num_threads);
+            TokenListBatch batch = token_list_batch(token_lists, 0);
+            std::vector<CsrPiece> pieces;
+            {
+              py::gil_scoped_release release;
+              pieces = encode_tokens(self, batch.batch, side_of(query), threads);
+            }
+            return assemble_csr(pieces);
+          },
+          py::arg("token_lists"), py::kw_only(), py::arg("query"), py::arg("num_threads") = 0)
+      .def(
+          "encode_query_as_dict",
+          [](const Bm25Model& self, const Analyzer& analyzer, py::handle text) {
+            if (!PyUnicode_Check(text.ptr())) throw_not_str("query", 0, text);
+            std::vector<py::object> owners;
+            thread_local std::vector<std::pair<std::int32_t, float>> weights;
+            encode_query_text(self, analyzer, utf8_view(text, owners), weights);
+            py::dict out;
+            for (const auto& [id, weight] : weights) out[py::int_(id)] = py::float_(weight);
+            return out;
+          },
+          py::arg("analyzer"), py::arg("text"));
+
+  m.def(
+      "stem_english_words",
+      [](const std::vector<std::string>& words) {
+        std::vector<std::string> stems = words;
+        for (std::string& word : stems) stem_english(word);
+        return stems;
+      },
+      py::arg("words"), py::call_guard<py::gil_scoped_release>(),
+      "Stems each lowercase word with the native Snowball English stemmer (for tests and inspection).");
+}

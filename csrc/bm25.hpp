@@ -1,0 +1,83 @@
+// BM25 statistics (streamed, mergeable), the fitted model, and batch encoding into CSR pieces.
+// No Python here: bindings.cpp turns batches into these views and the pieces into numpy arrays.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analyzer.hpp"
+#include "bm25_scorer.hpp"
+#include "string_table.hpp"
+
+namespace sparsebolt {
+
+// Documents as UTF-8 texts to analyze.
+struct TextBatch {
+  std::vector<std::string_view> texts;
+};
+
+// Documents already turned into terms (by a user's Python analyzer): tokens[offsets[d]:offsets[d + 1]].
+struct TokenBatch {
+  std::vector<std::string_view> tokens;
+  std::vector<std::size_t> offsets{0};
+};
+
+// What a BM25 fit needs from a corpus, bounded by its vocabulary. Terms keep first-occurrence order,
+// which is the order pymilvus-model assigns term ids in.
+struct CorpusStatistics {
+  std::int64_t document_count = 0;
+  std::int64_t total_length = 0;  // analyzed tokens, stopwords excluded
+  StringTable terms;
+  std::vector<std::int64_t> document_frequency;
+
+  // Adds `later` as if its documents came after this object's documents.
+  void merge(const CorpusStatistics& later);
+};
+
+CorpusStatistics count_texts(const Analyzer& analyzer, const TextBatch& batch, std::size_t threads);
+CorpusStatistics count_tokens(const TokenBatch& batch, std::size_t threads);
+
+class Bm25Model {
+ public:
+  // Finalizes statistics: idf per term, negative idf floored at epsilon * average idf.
+  static Bm25Model from_statistics(const CorpusStatistics& stats, Bm25Parameters params);
+  // Restores a saved model; throws std::invalid_argument on duplicate terms or mismatched lengths.
+  static Bm25Model from_saved(const std::vector<std::string>& terms, std::vector<double> idf,
+                              std::int64_t document_count, double average_length, Bm25Parameters params);
+
+  std::size_t dim() const noexcept { return idf_.size(); }
+  const StringTable& terms() const noexcept { return terms_; }
+  const std::vector<double>& idf() const noexcept { return idf_; }
+  const Bm25Parameters& parameters() const noexcept { return params_; }
+  std::int64_t document_count() const noexcept { return document_count_; }
+  double average_length() const noexcept { return average_length_; }
+
+ private:
+  StringTable terms_;
+  std::vector<double> idf_;
+  Bm25Parameters params_;
+  std::int64_t document_count_ = 0;
+  double average_length_ = 0;
+};
+
+enum class EncodeSide { kDocument, kQuery };
+
+// One contiguous run of rows of the output matrix, indices sorted and unique within each row.
+struct CsrPiece {
+  std::vector<std::int32_t> indices;
+  std::vector<float> data;
+  std::vector<std::int64_t> row_nnz;
+};
+
+std::vector<CsrPiece> encode_texts(const Bm25Model& model, const Analyzer& analyzer, const TextBatch& batch,
+                                   EncodeSide side, std::size_t threads);
+std::vector<CsrPiece> encode_tokens(const Bm25Model& model, const TokenBatch& batch, EncodeSide side,
+                                    std::size_t threads);
+
+// The single-query fast path: (term id, weight) pairs sorted by id, no threads, no cache.
+void encode_query_text(const Bm25Model& model, const Analyzer& analyzer, std::string_view text,
+                       std::vector<std::pair<std::int32_t, float>>& out);
+
+}  // namespace sparsebolt

@@ -1,0 +1,6 @@
+"""Sparse (BM25) encoding on the native core."""
+
+from sparsebolt.sparse.analyzer import Analyzer, build_default_analyzer
+from sparsebolt.sparse.bm25 import BM25EmbeddingFunction
+
+__all__ = ["Analyzer", "BM25EmbeddingFunction", "build_default_analyzer"]

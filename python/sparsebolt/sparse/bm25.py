@@ -1,0 +1,271 @@
+"""``BM25EmbeddingFunction``: pymilvus-model's BM25 API and numbers, on the native engine.
+
+Fitting streams the corpus through the C++ core in batches (memory bounded by the vocabulary);
+encoding sends a whole list across the boundary and gets CSR buffers back, built into one
+``scipy.sparse.csr_array``. The heavy loops run on ``num_workers`` threads without the GIL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import threading
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
+
+import numpy as np
+from scipy.sparse import csr_array
+
+from sparsebolt import _core
+from sparsebolt.sparse.analyzer import Analyzer, build_default_analyzer
+from sparsebolt.sparse.default_params import default_params_path
+from sparsebolt.sparse.params_file import Bm25Params, PathLike, read_params, write_params
+
+__all__ = ["BM25EmbeddingFunction"]
+
+logger = logging.getLogger(__name__)
+
+TextAnalyzer = Union[Analyzer, Callable[[str], Sequence[str]]]
+
+DEFAULT_FIT_BATCH_SIZE = 50_000
+
+
+class BM25EmbeddingFunction:
+    """BM25 sparse vectors, a drop-in for ``pymilvus.model.sparse.BM25EmbeddingFunction``.
+
+    Document vectors hold ``tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))`` per term (no idf);
+    query vectors hold each term's idf, ``log(N - df + 0.5) - log(df + 0.5)``, summed over repeats, with
+    negative idf replaced by ``epsilon * mean idf``. Their dot product is the BM25 score. Term ids are
+    positions in the vocabulary, in order of first occurrence in the fitted corpus.
+
+    Args:
+        analyzer: the default English analyzer when None; any ``sparsebolt`` ``Analyzer`` runs natively,
+            and any Python callable ``str -> list[str]`` (a ``pymilvus.model`` Analyzer, say) works too,
+            giving exactly pymilvus-model's vectors for its tokens.
+        corpus: fitted right away when given.
+        k1, b, epsilon: the BM25 parameters.
+        num_workers: threads for fitting and encoding batches; None uses every core.
+    """
+
+    def __init__(
+        self,
+        analyzer: Optional[TextAnalyzer] = None,
+        corpus: Optional[Iterable[str]] = None,
+        k1: float = 1.5,
+        b: float = 0.75,
+        epsilon: float = 0.25,
+        num_workers: Optional[int] = None,
+    ) -> None:
+        if analyzer is None:
+            analyzer = build_default_analyzer(language="en")
+        if not callable(analyzer):
+            raise TypeError(f"analyzer must be callable (str -> list[str]), got {type(analyzer).__name__}")
+        if num_workers is not None and (isinstance(num_workers, bool) or int(num_workers) < 1):
+            raise ValueError(f"num_workers must be a positive integer or None, got {num_workers!r}")
+        self.analyzer = analyzer
+        self.k1, self.b, self.epsilon = _check_parameters(k1, b, epsilon)
+        self.num_workers = num_workers
+        self._model: Optional[_core.Bm25Model] = None
+        self._fit_lock = threading.Lock()
+        if corpus is not None:
+            self.fit(corpus)
+
+    # -- fitting -------------------------------------------------------------------------------
+
+    def fit(
+        self,
+        corpus: Iterable[str],
+        *,
+        batch_size: int = DEFAULT_FIT_BATCH_SIZE,
+        show_progress: bool = False,
+    ) -> "BM25EmbeddingFunction":
+        """Learns the vocabulary and idf from ``corpus``, any iterable of str (a generator over a file
+        larger than memory works: memory stays bounded by the vocabulary). On error nothing changes."""
+        if corpus is None or isinstance(corpus, (str, bytes)):
+            raise TypeError("corpus must be an iterable of str (a list, or a generator), not " + type(corpus).__name__)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        statistics = _core.CorpusStatistics()
+        progress = _progress_bar(corpus, show_progress)
+        position = 0
+        for batch in _batches(corpus, batch_size):
+            self._count(statistics, batch, position)
+            position += len(batch)
+            if progress is not None:
+                progress.update(len(batch))
+        if progress is not None:
+            progress.close()
+        if statistics.document_count == 0:
+            raise ValueError("cannot fit BM25 on an empty corpus")
+        model = _core.Bm25Model.from_statistics(statistics, k1=self.k1, b=self.b, epsilon=self.epsilon)
+        with self._fit_lock:
+            self._model = model
+        return self
+
+    def _count(self, statistics: _core.CorpusStatistics, batch: Sequence[Any], position: int) -> None:
+        threads = self._threads()
+        if isinstance(self.analyzer, Analyzer):
+            statistics.add_texts(self.analyzer._native, batch, num_threads=threads, position_offset=position)
+        else:
+            token_lists = self._python_analyze(batch, "corpus", position)
+            statistics.add_token_lists(token_lists, num_threads=threads, position_offset=position)
+
+    # -- encoding ------------------------------------------------------------------------------
+
+    def encode_documents(self, documents: Sequence[str]) -> csr_array:
+        """BM25 document vectors, a ``csr_array`` of shape ``(len(documents), dim)``, float32."""
+        return self._encode(documents, query=False, what="documents")
+
+    def encode_queries(self, queries: Sequence[str]) -> csr_array:
+        """BM25 query vectors (idf weights), a ``csr_array`` of shape ``(len(queries), dim)``, float32."""
+        return self._encode(queries, query=True, what="queries")
+
+    def encode_query_as_dict(self, query: str) -> dict[int, float]:
+        """One query as ``{term_id: weight}``, which pymilvus accepts as a sparse vector: the lowest-latency path."""
+        model = self._fitted_model()
+        if isinstance(self.analyzer, Analyzer):
+            return model.encode_query_as_dict(self.analyzer._native, query)
+        matrix = self._encode([query], query=True, what="queries")
+        return dict(zip(matrix.indices.tolist(), matrix.data.tolist()))
+
+    def __call__(self, texts: Sequence[str]) -> csr_array:
+        raise ValueError(
+            "BM25EmbeddingFunction has separate document and query vectors: "
+            "call encode_documents(...) or encode_queries(...)"
+        )
+
+    def _encode(self, texts: Sequence[str], *, query: bool, what: str) -> csr_array:
+        model = self._fitted_model()
+        texts = _as_list(texts, what)
+        threads = self._threads()
+        if isinstance(self.analyzer, Analyzer):
+            data, indices, indptr = model.encode_texts(self.analyzer._native, texts, query=query, num_threads=threads)
+        else:
+            token_lists = self._python_analyze(texts, what, 0)
+            data, indices, indptr = model.encode_token_lists(token_lists, query=query, num_threads=threads)
+        matrix = csr_array((data, indices, indptr), shape=(len(texts), model.dim))
+        matrix.has_sorted_indices = True  # the core sorts and merges each row's term ids
+        return matrix
+
+    # -- state ---------------------------------------------------------------------------------
+
+    @property
+    def dim(self) -> int:
+        """The vocabulary size (0 before ``fit``/``load``, as in pymilvus-model)."""
+        return 0 if self._model is None else self._model.dim
+
+    @property
+    def corpus_size(self) -> int:
+        return 0 if self._model is None else self._model.document_count
+
+    @property
+    def avgdl(self) -> float:
+        return 0 if self._model is None else self._model.average_length
+
+    @property
+    def idf(self) -> dict[str, list]:
+        """pymilvus-model's ``{term: [idf, term_id]}`` view, built on demand (costly for large vocabularies)."""
+        if self._model is None:
+            return {}
+        return {term: [value, index] for index, (term, value) in enumerate(zip(self._model.terms(), self._model.idf().tolist()))}
+
+    def save(self, path: PathLike) -> None:
+        """Writes the fitted parameters as pymilvus-model's v1 JSON (atomically)."""
+        model = self._fitted_model()
+        write_params(
+            path,
+            Bm25Params(
+                corpus_size=model.document_count,
+                avgdl=model.average_length,
+                terms=model.terms(),
+                idf=model.idf(),
+                k1=model.k1,
+                b=model.b,
+                epsilon=model.epsilon,
+            ),
+        )
+
+    def load(self, path: Optional[PathLike] = None) -> "BM25EmbeddingFunction":
+        """Reads parameters saved by sparsebolt or pymilvus-model. With no path, the MS MARCO parameters
+        pymilvus-model publishes are used (downloaded once into the user cache; needs the network once)."""
+        params = read_params(default_params_path() if path is None else path)
+        model = _core.Bm25Model.from_saved(
+            params.terms,
+            params.idf,
+            document_count=params.corpus_size,
+            average_length=params.avgdl,
+            k1=params.k1,
+            b=params.b,
+            epsilon=params.epsilon,
+        )
+        with self._fit_lock:
+            self._model = model
+            self.k1, self.b, self.epsilon = params.k1, params.b, params.epsilon
+        return self
+
+    def __repr__(self) -> str:
+        state = f"dim={self.dim}, corpus_size={self.corpus_size}" if self._model is not None else "not fitted"
+        return f"BM25EmbeddingFunction({state}, k1={self.k1}, b={self.b}, epsilon={self.epsilon}, analyzer={self.analyzer!r})"
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _fitted_model(self) -> _core.Bm25Model:
+        model = self._model
+        if model is None:
+            raise ValueError("BM25EmbeddingFunction is not fitted: call fit(corpus) or load(path) first")
+        return model
+
+    def _threads(self) -> int:
+        return 0 if self.num_workers is None else int(self.num_workers)
+
+    def _python_analyze(self, texts: Sequence[Any], what: str, position: int) -> list:
+        token_lists = []
+        for offset, text in enumerate(texts):
+            if not isinstance(text, str):
+                kind = "None" if text is None else f"of type {type(text).__name__}"
+                raise TypeError(f"{what}[{position + offset}] is {kind}, expected str")
+            token_lists.append(self.analyzer(text))
+        return token_lists
+
+
+def _check_parameters(k1: float, b: float, epsilon: float) -> tuple[float, float, float]:
+    for name, value in (("k1", k1), ("b", b), ("epsilon", epsilon)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if k1 < 0:
+        raise ValueError(f"k1 must be >= 0, got {k1}")
+    if not 0 <= b <= 1:
+        raise ValueError(f"b must be within [0, 1], got {b}")
+    return float(k1), float(b), float(epsilon)
+
+
+def _as_list(texts: Any, what: str) -> Sequence[Any]:
+    if isinstance(texts, (str, bytes)):
+        raise TypeError(f"{what} must be a list of str, not a single string; wrap it in a list")
+    if texts is None:
+        raise TypeError(f"{what} must be a list of str, got None")
+    if isinstance(texts, (list, tuple)):
+        return texts
+    return list(texts)
+
+
+def _batches(corpus: Iterable[Any], batch_size: int) -> Iterator[Sequence[Any]]:
+    if isinstance(corpus, (list, tuple)):
+        for start in range(0, len(corpus), batch_size):
+            yield corpus[start : start + batch_size]
+        return
+    iterator = iter(corpus)
+    while batch := list(itertools.islice(iterator, batch_size)):
+        yield batch
+
+
+def _progress_bar(corpus: Iterable[Any], show_progress: bool):
+    if not show_progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        logger.warning("show_progress=True needs tqdm (pip install tqdm)")
+        return None
+    total = len(corpus) if hasattr(corpus, "__len__") else None
+    return tqdm(total=total, unit="doc", desc="BM25 fit", disable=None)
