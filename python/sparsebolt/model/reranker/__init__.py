@@ -1,0 +1,38 @@
+"""``pymilvus.model.reranker``: the same names, served by :mod:`sparsebolt.rerank`.
+
+BGERerankFunction and JevRerankFunction are not provided: asking for them raises ImportError with the alternative.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "CohereRerankFunction": "sparsebolt.rerank.hosted",
+    "VoyageRerankFunction": "sparsebolt.rerank.hosted",
+    "JinaRerankFunction": "sparsebolt.rerank.hosted",
+    "TEIRerankFunction": "sparsebolt.rerank.hosted",
+    "CrossEncoderRerankFunction": "sparsebolt.rerank.cross_encoder",
+    "RerankResult": "sparsebolt.rerank.result",
+    "BaseRerankFunction": "sparsebolt.rerank.result",
+}
+
+_NOT_PROVIDED = {
+    "BGERerankFunction": (
+        "sparsebolt does not wrap FlagEmbedding; export the BGE reranker to ONNX (model.onnx + tokenizer.json) and "
+        "use CrossEncoderRerankFunction(model_dir)"
+    ),
+    "JevRerankFunction": "sparsebolt does not provide the TypeSafe Jev reranker; use pymilvus.model for it",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is not None:
+        return getattr(importlib.import_module(module), name)
+    if name in _NOT_PROVIDED:
+        raise ImportError(f"{name} is not available in sparsebolt.model.reranker: {_NOT_PROVIDED[name]}")
+    raise AttributeError(f"module 'sparsebolt.model.reranker' has no attribute {name!r}")
