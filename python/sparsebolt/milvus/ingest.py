@@ -1,0 +1,229 @@
+"""The ingestion pipeline: encode batch k+1 on a worker thread while batch k is written to Milvus.
+Owns batching, id dedup and skip-if-stored (resume), bounded memory, retries, progress and the summary."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Iterable, Iterator, Optional, Union
+
+from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
+from sparsebolt.milvus.sources import Document
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["IngestSummary", "IngestError", "ON_EXISTING", "run_pipeline"]
+
+ON_EXISTING = ("skip", "upsert", "insert")
+DocId = Union[str, int]
+
+
+@dataclass
+class IngestSummary:
+    """What an ingestion did. ``skipped`` counts documents already stored (or repeated in the input)."""
+
+    inserted: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    collection: str = ""
+
+    @property
+    def docs_per_second(self) -> float:
+        return (self.inserted + self.skipped) / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "docs_per_second": round(self.docs_per_second, 1)}
+
+
+class IngestError(RuntimeError):
+    """Ingestion stopped on a permanent error; ``summary`` says what was stored before it."""
+
+    def __init__(self, message: str, summary: IngestSummary) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+@dataclass
+class _Batch:
+    ids: list[DocId]
+    rows: list[dict[str, Any]]
+    skipped: int
+    first: int  # position of the batch's first document in the input
+
+
+_END = object()
+
+
+def run_pipeline(
+    documents: Iterable[Document],
+    *,
+    collection: str,
+    make_id: Callable[[Document], DocId],
+    encode_rows: Callable[[list[Document], list[DocId]], list[dict[str, Any]]],
+    write: Callable[[list[dict[str, Any]]], Any],
+    stored: Callable[[list[DocId]], set[DocId]],
+    on_existing: str = "skip",
+    batch_size: int = 256,
+    prefetch: int = 2,
+    retry: RetryPolicy = RetryPolicy(),
+    total: Optional[int] = None,
+    show_progress: bool = False,
+    resume_hint: str = "run the same ingestion again",
+) -> IngestSummary:
+    """Encode and write ``documents`` in batches with encode/write overlap; see TextCollection.ingest.
+
+    The worker thread reads, dedups, checks which ids are ``stored`` already (``on_existing="skip"``) and
+    calls ``encode_rows``; the calling thread ``write`` s with retries. At most ``prefetch`` encoded
+    batches wait in the queue, so memory holds about ``prefetch + 2`` batches whatever the input size.
+    """
+    if on_existing not in ON_EXISTING:
+        raise ValueError(f"on_existing must be one of {list(ON_EXISTING)}, got {on_existing!r}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if prefetch < 1:
+        raise ValueError(f"prefetch must be >= 1, got {prefetch}")
+
+    summary = IngestSummary(collection=collection)
+    started = time.perf_counter()
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=prefetch)
+    stop = threading.Event()
+    inflight: set[DocId] = set()  # ids encoded but not yet acknowledged by Milvus
+    inflight_lock = threading.Lock()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for first, docs in _batched(documents, batch_size):
+                if stop.is_set():
+                    return
+                batch = _prepare(docs, first)
+                if batch is not None and not put(batch):
+                    return
+            put(_END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises
+            put(exc)
+
+    def _prepare(docs: list[Document], first: int) -> Optional[_Batch]:
+        ids = [make_id(d) for d in docs]
+        keep: dict[DocId, int] = {}
+        for i, doc_id in enumerate(ids):
+            if on_existing == "upsert":
+                keep[doc_id] = i  # last one wins, as an upsert would
+            else:
+                keep.setdefault(doc_id, i)  # first one wins; repeats count as skipped
+        skipped = len(docs) - len(keep)
+        if on_existing == "skip":
+            with inflight_lock:
+                pending = [doc_id for doc_id in keep if doc_id in inflight]
+            for doc_id in pending:
+                del keep[doc_id]
+            already = stored(list(keep)) if keep else set()
+            for doc_id in already:
+                keep.pop(doc_id, None)
+            skipped += len(pending) + len(already)
+        order = sorted(keep.values())
+        chosen = [docs[i] for i in order]
+        chosen_ids = [ids[i] for i in order]
+        rows = encode_rows(chosen, chosen_ids) if chosen else []
+        with inflight_lock:
+            inflight.update(chosen_ids)
+        return _Batch(ids=chosen_ids, rows=rows, skipped=skipped, first=first)
+
+    progress = _progress(total, show_progress, collection)
+    worker = threading.Thread(target=produce, name="sparsebolt-encode", daemon=True)
+    worker.start()
+    current: Optional[_Batch] = None
+    try:
+        while True:
+            item = handoff.get()
+            if item is _END:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            current = item
+            if current.rows:
+                call_with_retry(lambda: write(current.rows), retry,
+                                what=f"writing documents {current.first}..{current.first + len(current.rows) + current.skipped - 1}")
+            with inflight_lock:
+                inflight.difference_update(current.ids)
+            summary.inserted += len(current.rows)
+            summary.skipped += current.skipped
+            progress.update(len(current.rows) + current.skipped)
+            current = None
+    except BaseException as exc:
+        stop.set()
+        if current is not None:
+            summary.failed = len(current.rows)
+        summary.seconds = time.perf_counter() - started
+        _drain(handoff)
+        worker.join(timeout=60)
+        progress.close()
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        stored_now = summary.inserted + summary.skipped
+        raise IngestError(
+            f"ingestion into {collection!r} stopped: {type(exc).__name__}: {exc}. "
+            f"{stored_now} documents are safely stored ({summary.inserted} inserted in this run, "
+            f"{summary.skipped} already there or repeated); {summary.failed} were in the failed batch. "
+            f"To resume, {resume_hint}: documents already stored are skipped, none is duplicated.",
+            summary,
+        ) from exc
+    worker.join()
+    progress.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _batched(documents: Iterable[Document], size: int) -> Iterator[tuple[int, list[Document]]]:
+    batch: list[Document] = []
+    first = 0
+    for position, doc in enumerate(documents):
+        if not batch:
+            first = position
+        batch.append(doc)
+        if len(batch) == size:
+            yield first, batch
+            batch = []
+    if batch:
+        yield first, batch
+
+
+def _drain(q: queue.Queue[Any]) -> None:
+    while True:
+        try:
+            q.get_nowait()
+        except queue.Empty:
+            return
+
+
+class _NoProgress:
+    def update(self, n: int) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def _progress(total: Optional[int], show: bool, collection: str) -> Any:
+    if not show:
+        return _NoProgress()
+    try:
+        from tqdm.auto import tqdm  # noqa: PLC0415 - optional
+    except ImportError:  # pragma: no cover - tqdm is a dependency, but stay usable without it
+        logger.info("tqdm is not installed; no progress bar")
+        return _NoProgress()
+    return tqdm(total=total, unit="doc", unit_scale=True, desc=f"ingest {collection}", file=sys.stderr,
+                dynamic_ncols=True, smoothing=0.1)

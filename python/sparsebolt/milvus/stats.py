@@ -1,0 +1,154 @@
+"""Small blobs kept with a collection: the BM25 statistics its sparse vectors were made with, and its config.
+They live in a metadata collection in the same database, so they travel with Milvus Lite files and servers alike."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import tempfile
+import time
+import zlib
+from typing import Any, Optional
+
+from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
+
+__all__ = ["META_COLLECTION", "save_blob", "load_blob", "delete_blobs", "encoder_state", "restore_encoder"]
+
+META_COLLECTION = "sparsebolt_meta"
+# base64 text per row; under Milvus's 65,535-byte VARCHAR limit.
+_CHUNK_CHARS = 60_000
+_MAX_KEY = 512
+
+
+def _ensure_meta(client: Any, retry: RetryPolicy) -> None:
+    from pymilvus import DataType, MilvusClient  # noqa: PLC0415
+
+    if call_with_retry(lambda: client.has_collection(META_COLLECTION, timeout=retry.timeout), retry,
+                       what="checking the metadata collection"):
+        call_with_retry(lambda: client.load_collection(META_COLLECTION, timeout=retry.timeout), retry,
+                        what="loading the metadata collection")
+        return
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=_MAX_KEY)
+    schema.add_field("payload", DataType.VARCHAR, max_length=65535)
+    # Milvus requires one vector field per collection; this one is never searched.
+    schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)
+    index = client.prepare_index_params()
+    index.add_index(field_name="unused", index_type="FLAT", metric_type="L2")
+    call_with_retry(
+        lambda: client.create_collection(META_COLLECTION, schema=schema, index_params=index,
+                                         consistency_level="Strong", timeout=retry.timeout),
+        retry, what="creating the metadata collection",
+    )
+
+
+def _get(client: Any, keys: list[str], retry: RetryPolicy) -> dict[str, str]:
+    rows = call_with_retry(
+        lambda: client.get(META_COLLECTION, ids=keys, output_fields=["key", "payload"], timeout=retry.timeout),
+        retry, what="reading collection metadata",
+    )
+    return {row["key"]: row["payload"] for row in rows}
+
+
+def save_blob(client: Any, collection: str, kind: str, data: bytes, *, retry: RetryPolicy = RetryPolicy()) -> str:
+    """Store ``data`` as ``(collection, kind)``; returns its sha256. Crash-safe: a reader sees the old or the new.
+
+    Chunks go under a fresh version key first; the header row that names the version is written last,
+    then the previous version's chunks are deleted.
+    """
+    _ensure_meta(client, retry)
+    digest = hashlib.sha256(data).hexdigest()
+    text = base64.b64encode(zlib.compress(data, 6)).decode("ascii")
+    chunks = [text[i : i + _CHUNK_CHARS] for i in range(0, len(text), _CHUNK_CHARS)] or [""]
+    version = f"{time.time_ns():x}"
+    header_key = f"{collection}/{kind}"
+    old = _get(client, [header_key], retry).get(header_key)
+    rows = [
+        {"key": f"{header_key}/{version}/{i}", "payload": chunk, "unused": [0.0, 0.0]}
+        for i, chunk in enumerate(chunks)
+    ]
+    for start in range(0, len(rows), 16):
+        part = rows[start : start + 16]
+        call_with_retry(lambda part=part: client.upsert(META_COLLECTION, part, timeout=retry.timeout),
+                        retry, what="writing collection metadata")
+    header = json.dumps({"version": version, "chunks": len(chunks), "sha256": digest})
+    call_with_retry(
+        lambda: client.upsert(META_COLLECTION, [{"key": header_key, "payload": header, "unused": [0.0, 0.0]}],
+                              timeout=retry.timeout),
+        retry, what="writing collection metadata",
+    )
+    if old:
+        previous = json.loads(old)
+        stale = [f"{header_key}/{previous['version']}/{i}" for i in range(int(previous["chunks"]))]
+        call_with_retry(lambda: client.delete(META_COLLECTION, ids=stale, timeout=retry.timeout),
+                        retry, what="deleting old collection metadata")
+    return digest
+
+
+def load_blob(client: Any, collection: str, kind: str, *, retry: RetryPolicy = RetryPolicy()) -> Optional[bytes]:
+    """The bytes stored as ``(collection, kind)``, or None when there are none."""
+    if not call_with_retry(lambda: client.has_collection(META_COLLECTION, timeout=retry.timeout), retry,
+                           what="checking the metadata collection"):
+        return None
+    _ensure_meta(client, retry)
+    header_key = f"{collection}/{kind}"
+    header = _get(client, [header_key], retry).get(header_key)
+    if header is None:
+        return None
+    info = json.loads(header)
+    keys = [f"{header_key}/{info['version']}/{i}" for i in range(int(info["chunks"]))]
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 16):
+        found.update(_get(client, keys[start : start + 16], retry))
+    missing = [k for k in keys if k not in found]
+    if missing:
+        raise RuntimeError(f"metadata {header_key!r} is incomplete ({len(missing)} of {len(keys)} chunks missing)")
+    data = zlib.decompress(base64.b64decode("".join(found[k] for k in keys)))
+    if hashlib.sha256(data).hexdigest() != info["sha256"]:
+        raise RuntimeError(f"metadata {header_key!r} is corrupt (sha256 mismatch)")
+    return data
+
+
+def delete_blobs(client: Any, collection: str, *, retry: RetryPolicy = RetryPolicy()) -> None:
+    """Forget every blob of ``collection`` (used when the collection is dropped)."""
+    if not call_with_retry(lambda: client.has_collection(META_COLLECTION, timeout=retry.timeout), retry,
+                           what="checking the metadata collection"):
+        return
+    _ensure_meta(client, retry)
+    prefix = f"{collection}/"
+    rows = call_with_retry(
+        lambda: client.query(META_COLLECTION, filter=f'key like "{collection}/%"', output_fields=["key"],
+                             timeout=retry.timeout),
+        retry, what="listing collection metadata",
+    )
+    # LIKE may treat '_' as a wildcard: keep only exact-prefix keys.
+    keys = [row["key"] for row in rows if row["key"].startswith(prefix)]
+    if keys:
+        call_with_retry(lambda: client.delete(META_COLLECTION, ids=keys, timeout=retry.timeout),
+                        retry, what="deleting collection metadata")
+
+
+def encoder_state(encoder: Any) -> bytes:
+    """The bytes of ``encoder.save(path)`` (a pymilvus.model-style BM25 writes its JSON params)."""
+    fd, path = tempfile.mkstemp(suffix=".json", prefix="sparsebolt-bm25-")
+    os.close(fd)
+    try:
+        encoder.save(path)
+        with open(path, "rb") as handle:
+            return handle.read()
+    finally:
+        os.unlink(path)
+
+
+def restore_encoder(encoder: Any, data: bytes) -> Any:
+    """Load ``data`` (from :func:`encoder_state`) into ``encoder`` via its ``load(path)``."""
+    fd, path = tempfile.mkstemp(suffix=".json", prefix="sparsebolt-bm25-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        encoder.load(path)
+        return encoder
+    finally:
+        os.unlink(path)

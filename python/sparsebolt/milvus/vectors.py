@@ -1,0 +1,89 @@
+"""Encoder outputs to Milvus row values: dense matrices checked for shape, sparse CSR rows as {index: weight}.
+One conversion per batch (``tolist`` once, then slices), never one scipy row object per document."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+__all__ = ["dense_matrix", "sparse_rows", "sparse_query_dicts", "EMPTY_SPARSE_INDEX", "EMPTY_SPARSE_WEIGHT"]
+
+# Milvus's largest sparse index (2**32 - 2). Milvus Lite 3.x refuses a stored sparse vector without a nonzero
+# weight, so a document with no known term gets this one tiny weight: no query ever has this index, so it
+# never scores, and every Milvus version accepts it.
+EMPTY_SPARSE_INDEX = 2**32 - 2
+EMPTY_SPARSE_WEIGHT = 1e-30
+_MAX_SPARSE_INDEX = 2**32 - 2
+
+
+def dense_matrix(vectors: Any, n: int, dim: Optional[int]) -> np.ndarray:
+    """``vectors`` (a 2-D array or a list of 1-D arrays) as a C-contiguous float32 (n, dim) matrix."""
+    if isinstance(vectors, np.ndarray):
+        matrix = vectors
+    elif len(vectors) == 0:
+        matrix = np.zeros((0, dim or 0), dtype=np.float32)
+    else:
+        matrix = np.stack([np.asarray(v) for v in vectors])
+    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    if matrix.ndim != 2 or matrix.shape[0] != n or (dim is not None and matrix.shape[1] != dim):
+        raise ValueError(
+            f"the dense encoder returned shape {matrix.shape}, expected ({n}, {dim}); "
+            f"is it the encoder this collection was created with?"
+        )
+    if not np.isfinite(matrix).all():
+        raise ValueError("the dense encoder returned NaN or infinite values")
+    return matrix
+
+
+def _csr_parts(matrix: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not hasattr(matrix, "indptr"):
+        matrix = matrix.tocsr()
+    if not matrix.has_canonical_format:  # duplicate or unsorted indices: sum them, as scipy does
+        matrix = matrix.copy()
+        matrix.sum_duplicates()
+    if matrix.shape[0] != n:
+        raise ValueError(f"the sparse encoder returned {matrix.shape[0]} rows for {n} texts")
+    data = np.asarray(matrix.data)
+    if data.size and not np.isfinite(data).all():
+        raise ValueError("the sparse encoder returned NaN or infinite weights")
+    if data.size and (data < 0).any():
+        raise ValueError("the sparse encoder returned negative weights; Milvus's sparse IP index needs weights >= 0")
+    indices = np.asarray(matrix.indices)
+    if indices.size and int(indices.max()) > _MAX_SPARSE_INDEX:
+        raise ValueError(f"sparse index {int(indices.max())} is beyond Milvus's limit {_MAX_SPARSE_INDEX}")
+    return np.asarray(matrix.indptr), indices, data
+
+
+def sparse_rows(matrix: Any, n: int) -> list[dict[int, float]]:
+    """CSR ``matrix`` (n rows) as Milvus sparse rows; rows without a nonzero weight get the placeholder."""
+    indptr, indices, data = _csr_parts(matrix, n)
+    idx = indices.tolist()
+    val = data.tolist()
+    bounds = indptr.tolist()
+    rows = []
+    for i in range(n):
+        lo, hi = bounds[i], bounds[i + 1]
+        row = {k: v for k, v in zip(idx[lo:hi], val[lo:hi]) if v != 0.0}
+        rows.append(row or {EMPTY_SPARSE_INDEX: EMPTY_SPARSE_WEIGHT})
+    return rows
+
+
+def sparse_query_dicts(encoder: Any, queries: Sequence[str]) -> list[dict[int, float]]:
+    """Queries as sparse dicts; a query with no known term is ``{}`` (the caller skips it).
+
+    Uses the encoder's single-query fast path ``encode_query_as_dict`` when it has one.
+    """
+    fast = getattr(encoder, "encode_query_as_dict", None)
+    if fast is not None:
+        out = []
+        for q in queries:
+            d = fast(q)
+            out.append({int(k): float(v) for k, v in d.items() if v != 0.0})
+        return out
+    indptr, indices, data = _csr_parts(encoder.encode_queries(list(queries)), len(queries))
+    idx, val, bounds = indices.tolist(), data.tolist(), indptr.tolist()
+    return [
+        {k: v for k, v in zip(idx[bounds[i] : bounds[i + 1]], val[bounds[i] : bounds[i + 1]]) if v != 0.0}
+        for i in range(len(queries))
+    ]
