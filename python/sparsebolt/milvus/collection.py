@@ -199,10 +199,17 @@ class TextCollection:
         """
         if self.sparse is None:
             raise ValueError("fit() needs a client-side sparse encoder (sparse=BM25EmbeddingFunction(...))")
-        texts = [d.text for d in iter_documents(source, format=format, id_field=id_field, text_field=text_field)]
-        if not texts:
+        seen = 0
+
+        def texts() -> Any:
+            nonlocal seen
+            for doc in iter_documents(source, format=format, id_field=id_field, text_field=text_field):
+                seen += 1
+                yield doc.text
+
+        self.sparse.fit(texts())  # streamed: memory follows the vocabulary, not the corpus
+        if seen == 0:
             raise ValueError("cannot fit BM25 on an empty corpus")
-        self.sparse.fit(texts)
         self._save_bm25_stats()
 
     def _sync_bm25_stats(self) -> None:

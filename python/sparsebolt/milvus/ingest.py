@@ -161,6 +161,8 @@ def run_pipeline(
                 inflight.difference_update(current.ids)
             summary.inserted += len(current.rows)
             summary.skipped += current.skipped
+            logger.debug("stored batch at %d: %d written, %d skipped (%d written so far)",
+                         current.first, len(current.rows), current.skipped, summary.inserted)
             progress.update(len(current.rows) + current.skipped)
             current = None
     except BaseException as exc:

@@ -1,0 +1,168 @@
+"""The ingestion pipeline's logic on an in-memory store: batching, dedup, skip-if-stored, overlap, failures."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from sparsebolt.milvus.ingest import IngestError, run_pipeline
+from sparsebolt.milvus.retry import RetryPolicy
+from sparsebolt.milvus.sources import Document
+
+
+class Store:
+    """A primary-key store with Milvus's insert semantics (insert does not dedup) and upsert."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+        self.lock = threading.Lock()
+        self.fail_after: int | None = None
+
+    def write(self, rows: list[dict]) -> None:
+        with self.lock:
+            if self.fail_after is not None and len(self.rows) + len(rows) > self.fail_after:
+                raise ValueError("permanent: schema rejected the row")
+            self.rows.extend(rows)
+
+    def upsert(self, rows: list[dict]) -> None:
+        with self.lock:
+            new = {r["id"] for r in rows}
+            self.rows = [r for r in self.rows if r["id"] not in new] + rows
+
+    def stored(self, ids: list) -> set:
+        with self.lock:
+            have = {r["id"] for r in self.rows}
+        return {i for i in ids if i in have}
+
+
+def _encode(docs, ids):
+    return [{"id": i, "text": d.text} for d, i in zip(docs, ids)]
+
+
+def _run(store, docs, **kwargs):
+    kwargs.setdefault("write", store.write)
+    return run_pipeline(docs, collection="c", make_id=lambda d: d.id, encode_rows=_encode,
+                        stored=store.stored, retry=RetryPolicy(attempts=1), **kwargs)
+
+
+@pytest.mark.parametrize("n, batch_size", [(0, 4), (1, 4), (7, 4), (1024, 100), (12, 1)])
+def test_every_document_is_written_once(n, batch_size):
+    store = Store()
+    docs = [Document(f"d{i}", f"text {i}") for i in range(n)]
+    summary = _run(store, iter(docs), batch_size=batch_size)
+    assert (summary.inserted, summary.skipped, summary.failed) == (n, 0, 0)
+    assert sorted(r["id"] for r in store.rows) == sorted(d.id for d in docs)
+
+
+def test_rerun_skips_everything_and_repeats_in_input_are_skipped():
+    store = Store()
+    docs = [Document(f"d{i % 50}", f"t{i}") for i in range(120)]  # each id 2-3 times, across batches
+    first = _run(store, docs, batch_size=16)
+    assert (first.inserted, first.skipped) == (50, 70)
+    assert len(store.rows) == 50 and store.rows[0]["text"] == "t0"  # first occurrence wins
+    again = _run(store, docs, batch_size=16)
+    assert (again.inserted, again.skipped) == (0, 120) and len(store.rows) == 50
+
+
+def test_upsert_mode_rewrites_and_last_occurrence_wins():
+    store = Store()
+    _run(store, [Document("a", "old"), Document("b", "b")])
+    summary = _run(store, [Document("a", "new1"), Document("a", "new2")], on_existing="upsert", write=store.upsert)
+    assert summary.inserted == 1 and summary.skipped == 1
+    assert {r["id"]: r["text"] for r in store.rows} == {"a": "new2", "b": "b"}
+
+
+def test_insert_mode_does_not_check():
+    store = Store()
+    _run(store, [Document("a", "x")])
+    _run(store, [Document("a", "x")], on_existing="insert")
+    assert len(store.rows) == 2
+
+
+def test_encoding_overlaps_writing():
+    """With encode and write each taking T per batch, the pipeline takes about (n+1)T, not 2nT."""
+    store = Store()
+    delay, batches = 0.05, 10
+
+    def slow_encode(docs, ids):
+        time.sleep(delay)
+        return _encode(docs, ids)
+
+    def slow_write(rows):
+        time.sleep(delay)
+        store.write(rows)
+
+    docs = [Document(f"d{i}", "t") for i in range(batches * 8)]
+    started = time.perf_counter()
+    run_pipeline(docs, collection="c", make_id=lambda d: d.id, encode_rows=slow_encode, write=slow_write,
+                 stored=store.stored, batch_size=8, retry=RetryPolicy(attempts=1))
+    elapsed = time.perf_counter() - started
+    assert len(store.rows) == batches * 8
+    assert elapsed < 0.8 * (2 * batches * delay), f"no overlap: {elapsed:.3f}s"
+
+
+def test_memory_stays_bounded_by_prefetch():
+    """The reader never runs more than prefetch + 2 batches ahead of the writer."""
+    store = Store()
+    read = 0
+    max_ahead = 0
+
+    def docs():
+        nonlocal read
+        for i in range(400):
+            read += 1
+            yield Document(f"d{i}", "t")
+
+    def slow_write(rows):
+        nonlocal max_ahead
+        time.sleep(0.01)
+        store.write(rows)
+        max_ahead = max(max_ahead, read - len(store.rows))
+
+    _run(store, docs(), batch_size=10, prefetch=2, write=slow_write)
+    assert len(store.rows) == 400
+    assert max_ahead <= (2 + 2) * 10
+
+
+def test_permanent_failure_reports_what_is_stored_and_resume_completes():
+    store = Store()
+    store.fail_after = 25
+    docs = [Document(f"d{i}", "t") for i in range(60)]
+    with pytest.raises(IngestError, match=r"20 documents are safely stored.*To resume") as info:
+        _run(store, docs, batch_size=10)
+    assert info.value.summary.inserted == 20 and info.value.summary.failed == 10
+    store.fail_after = None
+    summary = _run(store, docs, batch_size=10)
+    assert (summary.inserted, summary.skipped) == (40, 20)
+    assert sorted(r["id"] for r in store.rows) == sorted(d.id for d in docs)
+
+
+def test_encoder_error_stops_cleanly():
+    store = Store()
+
+    def broken(docs, ids):
+        raise RuntimeError("encoder exploded")
+
+    with pytest.raises(IngestError, match="encoder exploded"):
+        run_pipeline([Document("a", "t")] * 3, collection="c", make_id=lambda d: d.id, encode_rows=broken,
+                     write=store.write, stored=store.stored, batch_size=1)
+
+
+def test_input_error_midway_keeps_earlier_batches():
+    store = Store()
+
+    def docs():
+        yield from (Document(f"d{i}", "t") for i in range(30))
+        raise ValueError("corpus.jsonl:31: not valid JSON")
+
+    with pytest.raises(IngestError, match="not valid JSON"):
+        _run(store, docs(), batch_size=10)
+    assert len(store.rows) == 30
+
+
+@pytest.mark.parametrize("kwargs", [{"on_existing": "merge"}, {"batch_size": 0}, {"prefetch": 0}])
+def test_bad_options(kwargs):
+    with pytest.raises(ValueError):
+        _run(Store(), [], **kwargs)
