@@ -1,0 +1,370 @@
+"""The ``sparsebolt`` command line: ingest files into Milvus, search them, fit BM25, and run the demo.
+Errors go to stderr with a non-zero exit code; ``--json`` prints machine-readable results on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 3
+EXIT_INGEST = 4
+
+DEMO_QUERIES = (
+    "how do vaccines teach the immune system",
+    "why does water boil at a lower temperature on a mountain",
+    "what does a vector database store",
+)
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# ---- argument parsing ---------------------------------------------------------------------------
+
+
+def _connection_args(p: argparse.ArgumentParser, *, collection_default: str = "documents",
+                     uri_default: str = "./milvus.db") -> None:
+    g = p.add_argument_group("Milvus")
+    g.add_argument("--uri", default=uri_default,
+                   help=f"Milvus Lite file (*.db) or server address, e.g. http://localhost:19530 (default: {uri_default})")
+    g.add_argument("--collection", default=collection_default, help=f"collection name (default: {collection_default})")
+    g.add_argument("--token", default="", help="token for a secured server or Zilliz Cloud (user:password or API key)")
+    g.add_argument("--db-name", default="", help="Milvus database name on a server (default: the server's default)")
+    g.add_argument("--retries", type=int, default=4, help="attempts for transient Milvus errors (default: 4)")
+    g.add_argument("--timeout", type=float, default=30.0, help="seconds per Milvus call (default: 30)")
+
+
+def _common_output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON on stdout (for scripts)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details on stderr")
+
+
+def _source_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="JSONL, CSV/TSV or Parquet file, or a BEIR folder holding corpus.jsonl")
+    p.add_argument("--format", choices=["jsonl", "csv", "tsv", "parquet", "beir"],
+                   help="input format (default: from the extension; a folder is BEIR)")
+    p.add_argument("--id-field", default="id", help="record field with the document id (default: id, then _id)")
+    p.add_argument("--text-field", default="text", help="record field with the text (default: text)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sparsebolt",
+        description="Turn text into Milvus vectors (native BM25 sparse + MiniLM dense) and search them.",
+    )
+    from sparsebolt import __version__  # noqa: PLC0415
+
+    parser.add_argument("--version", action="version", version=f"sparsebolt {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    ingest = sub.add_parser("ingest", help="encode a file and store it in a collection (re-run to resume)",
+                            description="Encode documents (dense + BM25 sparse) and store them in a Milvus "
+                                        "collection. Re-running after a crash resumes: stored ids are skipped.")
+    _source_args(ingest)
+    _connection_args(ingest)
+    ingest.add_argument("--dense", choices=["minilm", "none"], default="minilm",
+                        help="dense encoder: all-MiniLM-L6-v2 on ONNX Runtime, or none (default: minilm)")
+    ingest.add_argument("--sparse", choices=["bm25", "milvus-bm25", "none"], default="bm25",
+                        help="sparse vectors: sparsebolt BM25 (client side), Milvus's BM25 function (server side), "
+                             "or none (default: bm25)")
+    ingest.add_argument("--bm25-params", type=Path,
+                        help="BM25 parameters from 'sparsebolt fit' (default: the collection's saved ones, or fit "
+                             "on the input)")
+    ingest.add_argument("--id-type", choices=["str", "int"], default="str", help="primary key type for a new collection")
+    ingest.add_argument("--batch-size", type=int, default=256, help="documents per batch (default: 256)")
+    ingest.add_argument("--on-existing", choices=["skip", "upsert", "insert"], default="skip",
+                        help="stored ids: skip them (resume), upsert them (re-encode), or insert without checking")
+    ingest.add_argument("--drop", action="store_true", help="drop the collection first if it exists")
+    ingest.add_argument("--no-progress", action="store_true", help="no progress bar (it is off when not a terminal)")
+    _common_output(ingest)
+
+    search = sub.add_parser("search", help="search a collection (dense, sparse or hybrid)",
+                            description="Search a collection made by 'sparsebolt ingest'.")
+    search.add_argument("query", nargs="+", help="one or more queries")
+    _connection_args(search)
+    search.add_argument("--mode", choices=["dense", "sparse", "hybrid"],
+                        help="default: hybrid when the collection has both vectors")
+    search.add_argument("--limit", "-k", type=int, default=10, help="hits per query (default: 10)")
+    search.add_argument("--filter", default="", help="Milvus filter expression, e.g. 'year > 2020'")
+    search.add_argument("--output-fields", default="", help="comma-separated metadata fields to return")
+    search.add_argument("--ranker", choices=["rrf", "weighted"], default="rrf", help="hybrid fusion (default: rrf)")
+    search.add_argument("--rrf-k", type=int, default=60, help="RRF constant k (default: 60)")
+    search.add_argument("--weights", default=None, help="weighted fusion: DENSE,SPARSE (default: 0.5,0.5)")
+    _common_output(search)
+
+    fit = sub.add_parser("fit", help="fit BM25 statistics on a corpus and write a params file",
+                         description="Fit BM25 (IDF, average length) on a corpus, write pymilvus-model's JSON params "
+                                     "file, and with --collection keep them with that collection.")
+    _source_args(fit)
+    fit.add_argument("--output", "-o", type=Path, default=Path("bm25_params.json"),
+                     help="params file to write (default: bm25_params.json)")
+    _connection_args(fit, collection_default="")
+    _common_output(fit)
+
+    demo = sub.add_parser("demo", help="build a small collection in Milvus Lite and show sparse/dense/hybrid results",
+                          description="Ingest the small corpus that ships with sparsebolt into Milvus Lite and show "
+                                      "sparse, dense and hybrid results for a few queries. Works offline.")
+    _connection_args(demo, collection_default="sparsebolt_demo", uri_default="./sparsebolt_demo.db")
+    demo.add_argument("--query", action="append", help="a query to run (repeatable; default: three examples)")
+    demo.add_argument("--limit", "-k", type=int, default=3, help="hits per query and mode (default: 3)")
+    demo.add_argument("--no-dense", action="store_true", help="skip the dense encoder (sparse only)")
+    _common_output(demo)
+    return parser
+
+
+# ---- commands -----------------------------------------------------------------------------------
+
+
+def _retry(args: argparse.Namespace) -> Any:
+    from sparsebolt.milvus.retry import RetryPolicy  # noqa: PLC0415
+
+    if args.retries < 1:
+        raise CliError("--retries must be >= 1")
+    if args.timeout <= 0:
+        raise CliError("--timeout must be > 0")
+    return RetryPolicy(attempts=args.retries, timeout=args.timeout)
+
+
+def _dense_encoder() -> Any:
+    try:
+        from sparsebolt.dense import DefaultEmbeddingFunction  # noqa: PLC0415
+    except ImportError as exc:
+        raise CliError(f"the dense encoder is not available ({exc}); use --dense none") from exc
+    return DefaultEmbeddingFunction()
+
+
+def _bm25_encoder(params: Optional[Path] = None) -> Any:
+    from sparsebolt.model.sparse import BM25EmbeddingFunction  # noqa: PLC0415
+
+    encoder = BM25EmbeddingFunction()
+    if params is not None:
+        if not params.is_file():
+            raise CliError(f"no such BM25 params file: {params}")
+        encoder.load(params)
+    return encoder
+
+
+def _open(args: argparse.Namespace, *, dense: Any, sparse: Any, **kwargs: Any) -> Any:
+    from sparsebolt.milvus.collection import TextCollection  # noqa: PLC0415
+
+    return TextCollection(args.uri, args.collection, dense=dense, sparse=sparse, token=args.token,
+                          db_name=args.db_name, retry=_retry(args), **kwargs)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from sparsebolt.milvus.schema import MilvusBM25  # noqa: PLC0415
+
+    if not Path(args.path).exists():
+        raise CliError(f"no such file or folder: {args.path}")
+    if args.batch_size < 1:
+        raise CliError("--batch-size must be >= 1")
+    if args.dense == "none" and args.sparse == "none":
+        raise CliError("--dense none and --sparse none leave nothing to store; keep at least one")
+    if args.bm25_params is not None and args.sparse != "bm25":
+        raise CliError("--bm25-params applies to --sparse bm25 only")
+    dense = _dense_encoder() if args.dense == "minilm" else None
+    sparse: Any = None
+    if args.sparse == "bm25":
+        sparse = _bm25_encoder(args.bm25_params)
+    elif args.sparse == "milvus-bm25":
+        sparse = MilvusBM25()
+    show = sys.stderr.isatty() and not args.no_progress
+    with _open(args, dense=dense, sparse=sparse, id_type=args.id_type, drop_existing=args.drop) as collection:
+        summary = collection.ingest(args.path, format=args.format, id_field=args.id_field, text_field=args.text_field,
+                                    batch_size=args.batch_size, on_existing=args.on_existing, show_progress=show)
+        total = collection.count()
+    if args.json:
+        print(json.dumps({**summary.to_dict(), "stored": total}))
+    else:
+        print(f"{summary.inserted} inserted, {summary.skipped} skipped, {summary.failed} failed in "
+              f"{summary.seconds:.1f}s ({summary.docs_per_second:.0f} docs/s); "
+              f"collection {args.collection!r} now holds {total} documents")
+    return 0
+
+
+def _open_for_search(args: argparse.Namespace) -> Any:
+    """Open an existing collection with the encoders its vector fields need."""
+    from pymilvus import MilvusClient  # noqa: F401,PLC0415 - fail early with a clear import error
+
+    from sparsebolt.milvus.collection import TextCollection  # noqa: PLC0415
+    from sparsebolt.milvus.schema import MilvusBM25  # noqa: PLC0415
+
+    probe = TextCollection(args.uri, args.collection, token=args.token, db_name=args.db_name,
+                           retry=_retry(args), create=False)
+    spec = probe.spec
+    probe.close()
+    dense = _dense_encoder() if spec.has_dense and args.mode != "sparse" else None
+    sparse: Any = None
+    if spec.sparse_mode == "milvus-bm25":
+        sparse = MilvusBM25()
+    elif spec.sparse_mode == "client" and args.mode != "dense":
+        sparse = _bm25_encoder()
+    return _open(args, dense=dense, sparse=sparse, create=False)
+
+
+def _parse_weights(text: Optional[str]) -> Optional[tuple[float, float]]:
+    if text is None:
+        return None
+    try:
+        parts = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise CliError(f"--weights must be two numbers like 0.7,0.3, got {text!r}") from None
+    if len(parts) != 2:
+        raise CliError(f"--weights must be two numbers like 0.7,0.3, got {text!r}")
+    return parts  # type: ignore[return-value]
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise CliError("--limit must be >= 1")
+    weights = _parse_weights(args.weights)
+    fields = [f.strip() for f in args.output_fields.split(",") if f.strip()]
+    with _open_for_search(args) as collection:
+        mode = args.mode or ("hybrid" if "hybrid" in collection.modes else collection.modes[0])
+        results = collection.search(args.query, mode=mode, limit=args.limit, filter=args.filter,
+                                    output_fields=fields, ranker=args.ranker, rrf_k=args.rrf_k, weights=weights)
+    if args.json:
+        print(json.dumps([{"query": q, "mode": mode, "hits": [h.to_dict() for h in hits]}
+                          for q, hits in zip(args.query, results)], ensure_ascii=False))
+        return 0
+    for query, hits in zip(args.query, results):
+        print(f"{mode} results for {query!r}:")
+        _print_hits(hits)
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from sparsebolt.milvus import stats  # noqa: PLC0415
+    from sparsebolt.milvus.connection import connect  # noqa: PLC0415
+    from sparsebolt.milvus.sources import iter_documents  # noqa: PLC0415
+
+    if not Path(args.path).exists():
+        raise CliError(f"no such file or folder: {args.path}")
+    encoder = _bm25_encoder()
+    count = 0
+
+    def texts() -> Any:
+        nonlocal count
+        for doc in iter_documents(args.path, format=args.format, id_field=args.id_field, text_field=args.text_field):
+            count += 1
+            yield doc.text
+
+    encoder.fit(texts())
+    if count == 0:
+        raise CliError(f"{args.path} holds no documents to fit on")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    encoder.save(args.output)
+    stored_with = None
+    if args.collection:
+        client = connect(args.uri, token=args.token, db_name=args.db_name, retry=_retry(args))
+        try:
+            stats.save_blob(client, args.collection, "bm25", stats.encoder_state(encoder), retry=_retry(args))
+        finally:
+            client.close()
+        stored_with = args.collection
+    result = {"output": str(args.output), "documents": count, "dim": int(encoder.dim), "collection": stored_with}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        where = f" and kept with collection {stored_with!r}" if stored_with else ""
+        print(f"fitted BM25 on {count} documents ({result['dim']} terms); wrote {args.output}{where}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sparsebolt.data import demo_corpus_path  # noqa: PLC0415
+
+    if args.limit < 1:
+        raise CliError("--limit must be >= 1")
+    dense = None if args.no_dense else _dense_encoder()
+    with _open(args, dense=dense, sparse=_bm25_encoder(), drop_existing=True) as collection:
+        summary = collection.ingest(demo_corpus_path(), batch_size=64)
+        queries = args.query or list(DEMO_QUERIES)
+        output: list[dict[str, Any]] = []
+        if not args.json:
+            print(f"Ingested {summary.inserted} documents into {args.collection!r} at {args.uri} "
+                  f"in {summary.seconds:.1f}s.\n")
+        for mode in collection.modes:
+            results = collection.search(queries, mode=mode, limit=args.limit, output_fields=["topic"])
+            for query, hits in zip(queries, results):
+                output.append({"query": query, "mode": mode, "hits": [h.to_dict() for h in hits]})
+        for query in queries:
+            if args.json:
+                continue
+            print(f"Query: {query}")
+            for item in (o for o in output if o["query"] == query):
+                print(f"  {item['mode']}:")
+                for hit in item["hits"]:
+                    print(f"    {hit['score']:8.4f}  [{hit['id']}] {_shorten(hit['text'])}")
+            print()
+    if args.json:
+        print(json.dumps({"ingested": summary.to_dict(), "results": output}, ensure_ascii=False))
+    else:
+        print(f"Search it again: sparsebolt search --uri {args.uri} --collection {args.collection} \"your query\"")
+    return 0
+
+
+def _shorten(text: str, width: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _print_hits(hits: Sequence[Any]) -> None:
+    if not hits:
+        print("  (no hits)")
+    for rank, hit in enumerate(hits, start=1):
+        extra = f"  {json.dumps(hit.fields, ensure_ascii=False)}" if hit.fields else ""
+        print(f"  {rank:2d}. {hit.score:9.4f}  [{hit.id}] {_shorten(hit.text)}{extra}")
+
+
+_COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "fit": cmd_fit, "demo": cmd_demo}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # pymilvus logs every failed RPC with a traceback; our own error message says what matters.
+        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+    from sparsebolt.milvus.ingest import IngestError  # noqa: PLC0415
+    from sparsebolt.milvus.retry import MilvusUnavailableError  # noqa: PLC0415
+
+    try:
+        return _COMMANDS[args.command](args)
+    except CliError as exc:
+        print(f"sparsebolt {args.command}: error: {exc}", file=sys.stderr)
+        return exc.code
+    except MilvusUnavailableError as exc:
+        print(f"sparsebolt {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except IngestError as exc:
+        print(f"sparsebolt {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_INGEST
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"sparsebolt {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"sparsebolt {args.command}: interrupted; re-run the same command to resume", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: a message, not a traceback
+        print(f"sparsebolt {args.command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if args.verbose:
+            raise
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
