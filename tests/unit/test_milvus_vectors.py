@@ -67,15 +67,15 @@ def test_sparse_rows_row_count_must_match():
 
 class _WithFastPath:
     def encode_query_as_dict(self, query: str) -> dict[int, float]:
-        return {len(query): 1.0, 0: 0.0}
+        return {len(query): 1.0, 0: 0.0, 1: -0.5}
 
 
 class _CsrOnly:
     def encode_queries(self, queries):
-        return csr_array((np.array([2.0], np.float32), np.array([1]), np.array([0, 1, 1])), shape=(2, 3))
+        return csr_array((np.array([2.0, -1.0], np.float32), np.array([1, 2]), np.array([0, 1, 2])), shape=(2, 3))
 
 
-def test_sparse_queries_use_fast_path_and_keep_empty_queries_empty():
+def test_sparse_queries_use_fast_path_drop_negative_weights_and_keep_empty_queries_empty():
     assert sparse_query_dicts(_WithFastPath(), ["abc"]) == [{3: 1.0}]
     assert sparse_query_dicts(_CsrOnly(), ["a", "unknown"]) == [{1: 2.0}, {}]
 

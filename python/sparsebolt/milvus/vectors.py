@@ -36,7 +36,7 @@ def dense_matrix(vectors: Any, n: int, dim: Optional[int]) -> np.ndarray:
     return matrix
 
 
-def _csr_parts(matrix: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _csr_parts(matrix: Any, n: int, *, queries: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not hasattr(matrix, "indptr"):
         matrix = matrix.tocsr()
     if not matrix.has_canonical_format:  # duplicate or unsorted indices: sum them, as scipy does
@@ -47,7 +47,7 @@ def _csr_parts(matrix: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     data = np.asarray(matrix.data)
     if data.size and not np.isfinite(data).all():
         raise ValueError("the sparse encoder returned NaN or infinite weights")
-    if data.size and (data < 0).any():
+    if not queries and data.size and (data < 0).any():
         raise ValueError("the sparse encoder returned negative weights; Milvus's sparse IP index needs weights >= 0")
     indices = np.asarray(matrix.indices)
     if indices.size and int(indices.max()) > _MAX_SPARSE_INDEX:
@@ -72,18 +72,20 @@ def sparse_rows(matrix: Any, n: int) -> list[dict[int, float]]:
 def sparse_query_dicts(encoder: Any, queries: Sequence[str]) -> list[dict[int, float]]:
     """Queries as sparse dicts; a query with no known term is ``{}`` (the caller skips it).
 
-    Uses the encoder's single-query fast path ``encode_query_as_dict`` when it has one.
+    Uses the encoder's single-query fast path ``encode_query_as_dict`` when it has one. Milvus accepts
+    only weights > 0, so terms with a negative idf are left out: pymilvus-model's BM25 gives them
+    ``epsilon * mean idf``, which is negative only when most of a (tiny) corpus' terms are in most documents.
     """
     fast = getattr(encoder, "encode_query_as_dict", None)
     if fast is not None:
         out = []
         for q in queries:
             d = fast(q)
-            out.append({int(k): float(v) for k, v in d.items() if v != 0.0})
+            out.append({int(k): float(v) for k, v in d.items() if v > 0.0})
         return out
-    indptr, indices, data = _csr_parts(encoder.encode_queries(list(queries)), len(queries))
+    indptr, indices, data = _csr_parts(encoder.encode_queries(list(queries)), len(queries), queries=True)
     idx, val, bounds = indices.tolist(), data.tolist(), indptr.tolist()
     return [
-        {k: v for k, v in zip(idx[bounds[i] : bounds[i + 1]], val[bounds[i] : bounds[i + 1]]) if v != 0.0}
+        {k: v for k, v in zip(idx[bounds[i] : bounds[i + 1]], val[bounds[i] : bounds[i + 1]]) if v > 0.0}
         for i in range(len(queries))
     ]

@@ -1,0 +1,166 @@
+"""Milvus Lite embedded: ingestion, resume, BM25 statistics kept with the collection, and search in every mode.
+Search results are checked against scores computed here from the same encoder outputs (exact search)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sparsebolt.milvus.collection import TextCollection
+from sparsebolt.milvus.ingest import IngestError
+from sparsebolt.milvus.schema import MilvusBM25, SchemaMismatchError
+from tests.conftest import beir_dir, read_beir_corpus
+
+pytestmark = pytest.mark.integration
+
+N_DOCS = 300
+QUERIES = ["boundary layer transition on a flat plate", "heat transfer in supersonic flow",
+           "buckling of thin cylindrical shells"]
+
+
+@pytest.fixture(scope="module")
+def cranfield_docs() -> list[dict]:
+    ids, texts = read_beir_corpus(beir_dir("cranfield"))
+    return [{"id": i, "text": t, "n": k} for k, (i, t) in enumerate(zip(ids[:N_DOCS], texts[:N_DOCS]))]
+
+
+def _all_ids(collection: TextCollection) -> list:
+    rows = collection.client.query(collection.name, filter="", output_fields=[collection.spec.id_field],
+                                   limit=16384, consistency_level="Strong")
+    return [r[collection.spec.id_field] for r in rows]
+
+
+def test_sparse_search_equals_exact_bm25_scores(lite_uri, bm25, cranfield_docs):
+    with TextCollection(lite_uri, "sparse_only", sparse=bm25) as col:
+        summary = col.ingest(cranfield_docs, batch_size=64)
+        assert (summary.inserted, summary.skipped, summary.failed) == (N_DOCS, 0, 0)
+        assert col.count() == N_DOCS
+        doc_matrix = bm25.encode_documents([d["text"] for d in cranfield_docs])
+        query_matrix = bm25.encode_queries(QUERIES)
+        expected = (query_matrix @ doc_matrix.T).toarray()
+        results = col.search(QUERIES, mode="sparse", limit=10)
+        for q, hits in enumerate(results):
+            order = np.argsort(-expected[q], kind="stable")[:10]
+            assert [h.score for h in hits] == pytest.approx(expected[q][order].tolist(), rel=1e-5)
+            by_id = {d["id"]: k for k, d in enumerate(cranfield_docs)}
+            for h in hits:
+                assert h.score == pytest.approx(expected[q][by_id[h.id]], rel=1e-5)
+                assert h.text == cranfield_docs[by_id[h.id]]["text"]
+
+
+def test_reopen_uses_the_saved_bm25_statistics(lite_uri, bm25, cranfield_docs):
+    from sparsebolt.model.sparse import BM25EmbeddingFunction
+
+    with TextCollection(lite_uri, "stats", sparse=bm25) as col:
+        col.ingest(cranfield_docs, batch_size=100)
+        before = col.search(QUERIES, mode="sparse", limit=5)
+    fresh = BM25EmbeddingFunction()
+    assert fresh.dim == 0
+    with TextCollection(lite_uri, "stats", sparse=fresh) as col:
+        assert fresh.dim == bm25.dim > 0
+        after = col.search(QUERIES, mode="sparse", limit=5)
+    assert [[(h.id, round(h.score, 5)) for h in hits] for hits in after] == \
+        [[(h.id, round(h.score, 5)) for h in hits] for hits in before]
+    other = BM25EmbeddingFunction()
+    other.fit(["a completely different corpus", "with other words"])
+    with pytest.raises(SchemaMismatchError, match="other BM25 statistics"):
+        TextCollection(lite_uri, "stats", sparse=other)
+
+
+def test_resume_skips_stored_ids_and_upsert_replaces(lite_uri, bm25, cranfield_docs):
+    bm25.fit([d["text"] for d in cranfield_docs])
+    with TextCollection(lite_uri, "resume", sparse=bm25) as col:
+        first = col.ingest(cranfield_docs[:120], batch_size=50)
+        again = col.ingest(cranfield_docs, batch_size=50)
+        assert (first.inserted, again.inserted, again.skipped) == (120, N_DOCS - 120, 120)
+        ids = _all_ids(col)
+        assert len(ids) == len(set(ids)) == N_DOCS
+        changed = [dict(cranfield_docs[0], text="replaced text about wings")]
+        up = col.ingest(changed, on_existing="upsert")
+        assert (up.inserted, up.skipped) == (1, 0) and col.count() == N_DOCS
+        hit = col.search("replaced wings", mode="sparse", limit=1)[0]
+        assert (hit.id, hit.text) == (cranfield_docs[0]["id"], "replaced text about wings")
+
+
+def test_metadata_filter_int_ids_and_empty_texts(lite_uri, bm25):
+    docs = [{"id": i, "text": f"alpha beta word{i} {'gamma ' * (i % 3)}", "year": 2000 + i, "tags": {"odd": i % 2 == 1}}
+            for i in range(40)]
+    docs.append({"id": 99, "text": "", "year": 1999})  # no term at all: stored with the placeholder weight
+    with TextCollection(lite_uri, "meta", sparse=bm25, id_type="int") as col:
+        assert col.ingest(docs, batch_size=8).inserted == 41
+        hits = col.search("gamma", mode="sparse", limit=50, filter="year >= 2030", output_fields=["year"])
+        assert hits and all(h.fields["year"] >= 2030 for h in hits) and all(isinstance(h.id, int) for h in hits)
+        assert {h.id for h in hits} == {i for i in range(30, 40) if i % 3}
+        assert col.search("zzzz unknown words", mode="sparse") == []
+        with pytest.raises(IngestError, match="not an integer"):
+            col.ingest([{"id": "abc", "text": "x"}])
+
+
+def test_schema_and_encoder_mismatches_are_clear(lite_uri, bm25):
+    class Fixed:
+        """A constant encoder of a given dim (enough to create a dense field)."""
+
+        def __init__(self, dim):
+            self.dim = dim
+
+        def encode_documents(self, texts):
+            return np.ones((len(texts), self.dim), np.float32) / np.sqrt(self.dim)
+
+        encode_queries = encode_documents
+
+    TextCollection(lite_uri, "dims", dense=Fixed(8)).close()
+    with pytest.raises(SchemaMismatchError, match="has dim 8, the dense encoder gives 16"):
+        TextCollection(lite_uri, "dims", dense=Fixed(16))
+    with pytest.raises(SchemaMismatchError, match="no sparse field"):
+        TextCollection(lite_uri, "dims", sparse=bm25)
+    with pytest.raises(ValueError, match="does not exist yet"):
+        TextCollection(lite_uri, "nothing_here")
+    with TextCollection(lite_uri, "dims", dense=Fixed(8), drop_existing=True) as col:
+        assert col.count() == 0
+        with pytest.raises(ValueError, match="no sparse vectors"):
+            col.search("x", mode="sparse")
+
+
+def test_dense_and_hybrid_with_minilm(lite_uri, bm25, dense_encoder, cranfield_docs):
+    docs = cranfield_docs[:120]
+    with TextCollection(lite_uri, "hybrid", dense=dense_encoder, sparse=bm25, dense_index_type="FLAT") as col:
+        assert col.ingest(docs, batch_size=40).inserted == len(docs)
+        assert col.modes == ("dense", "sparse", "hybrid")
+        vectors = np.asarray(dense_encoder.encode_documents([d["text"] for d in docs]), np.float32)
+        qv = np.asarray(dense_encoder.encode_queries(QUERIES), np.float32)
+        expected = qv @ vectors.T
+        for q, hits in enumerate(col.search(QUERIES, mode="dense", limit=5)):
+            order = np.argsort(-expected[q])[:5]
+            assert [h.score for h in hits] == pytest.approx(expected[q][order].tolist(), abs=1e-4)
+        for mode_hits in col.search(QUERIES, mode="hybrid", limit=5):
+            scores = [h.score for h in mode_hits]
+            assert len(mode_hits) == 5 and scores == sorted(scores, reverse=True)
+            assert all(0 < s <= 2 / 61 for s in scores)  # RRF with k=60 over two routes
+        weighted = col.search(QUERIES[0], mode="hybrid", ranker="weighted", weights=(1.0, 0.0), limit=5)
+        dense_only = col.search(QUERIES[0], mode="dense", limit=5)
+        assert [h.id for h in weighted] == [h.id for h in dense_only]
+
+
+def test_rerank_hook_reorders_hits(lite_uri, bm25, cranfield_docs):
+    from pymilvus.model.reranker import CrossEncoderRerankFunction  # noqa: F401 - the call shape we follow
+    from pymilvus.model.base import RerankResult
+
+    def shortest_first(query, documents, top_k=5):
+        """A real (if simple) reranker with pymilvus.model's call shape: shorter documents first."""
+        order = sorted(range(len(documents)), key=lambda i: len(documents[i]))[:top_k]
+        return [RerankResult(text=documents[i], score=1.0 / (1 + len(documents[i])), index=i) for i in order]
+
+    with TextCollection(lite_uri, "rerank", sparse=bm25) as col:
+        col.ingest(cranfield_docs, batch_size=100)
+        plain = col.search(QUERIES[0], mode="sparse", limit=20)
+        reranked = col.search(QUERIES[0], mode="sparse", limit=3, candidates=20, rerank=shortest_first)
+    assert [h.id for h in reranked] == [h.id for h in sorted(plain, key=lambda h: len(h.text))[:3]]
+
+
+def test_milvus_server_side_bm25_mode(lite_uri, cranfield_docs):
+    with TextCollection(lite_uri, "server_bm25", sparse=MilvusBM25()) as col:
+        assert col.ingest(cranfield_docs, batch_size=100).inserted == N_DOCS
+        hits = col.search("supersonic heat transfer", mode="sparse", limit=10)
+    scores = [h.score for h in hits]
+    assert len(hits) == 10 and all(s > 0 for s in scores) and scores == sorted(scores, reverse=True)
+    assert any(w in hits[0].text.lower() for w in ("supersonic", "heat"))
