@@ -142,8 +142,16 @@ def test_dense_and_hybrid_with_minilm(lite_uri, bm25, dense_encoder, cranfield_d
 
 
 def test_rerank_hook_reorders_hits(lite_uri, bm25, cranfield_docs):
-    from pymilvus.model.reranker import CrossEncoderRerankFunction  # noqa: F401 - the call shape we follow
-    from pymilvus.model.base import RerankResult
+    try:
+        from pymilvus.model.base import RerankResult  # what pymilvus.model rerankers return
+    except ImportError:  # pymilvus 2.5 without pymilvus-model: the same three fields
+        from dataclasses import dataclass
+
+        @dataclass
+        class RerankResult:  # type: ignore[no-redef]
+            text: str
+            score: float
+            index: int
 
     def shortest_first(query, documents, top_k=5):
         """A real (if simple) reranker with pymilvus.model's call shape: shorter documents first."""
