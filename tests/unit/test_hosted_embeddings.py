@@ -223,7 +223,10 @@ def test_openai_error_message_reaches_the_user() -> None:
         ({"data": [{"index": 0, "embedding": [0.1]}, {"index": 0, "embedding": [0.1]}]}, "no fresh index"),
         ({"data": [{"index": 0, "embedding": [0.1]}, {"index": 1, "embedding": "not base64!"}]}, "not a list of numbers"),
         ({"data": [{"index": 0, "embedding": [0.1]}, {"index": 1, "embedding": [0.1, 0.2]}]}, "different lengths"),
-        ({"data": [{"index": 0, "embedding": [0.1]}, {"index": 1, "embedding": [True]}]}, "not a list of numbers"),
+        ({"data": [{"index": 0, "embedding": [0.1]}, {"index": 1, "embedding": ["0.1"]}]}, "not a list of numbers"),
+        ({"data": [{"index": 0, "embedding": [True]}, {"index": 1, "embedding": [False]}]}, "not a list of numbers"),
+        ({"data": [{"index": 0, "embedding": []}, {"index": 1, "embedding": []}]}, "not a list of numbers"),
+        ({"data": [{"index": 0, "embedding": [0.1]}, {"index": 1, "embedding": [float("nan")]}]}, "NaN"),
     ],
 )
 def test_undocumented_embedding_responses_raise_malformed(body: Dict[str, Any], message: str) -> None:

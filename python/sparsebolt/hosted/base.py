@@ -51,6 +51,17 @@ def iter_batches(texts: Sequence[str], max_inputs: int, max_tokens: Optional[int
         yield start, batch
 
 
+def _numeric_matrix(value: Any) -> Optional[np.ndarray]:
+    """``value`` as a float32 array if numpy reads it as numbers only (not bools, strings or ragged lists)."""
+    try:
+        array = np.array(value)
+    except (ValueError, TypeError):  # ragged rows
+        return None
+    if array.dtype.kind not in "fiu" or array.size == 0:
+        return None
+    return array.astype(np.float32, copy=False)
+
+
 def decode_float_vector(value: Any) -> Optional[np.ndarray]:
     """A JSON list of numbers, or a base64 string of little-endian float32 (``encoding_format="base64"``)."""
     if isinstance(value, str):
@@ -58,13 +69,12 @@ def decode_float_vector(value: Any) -> Optional[np.ndarray]:
             raw = base64.b64decode(value, validate=True)
         except ValueError:
             return None
-        if len(raw) % 4:
+        if not raw or len(raw) % 4:
             return None
         return np.frombuffer(raw, dtype="<f4").astype(np.float32, copy=False)
-    if isinstance(value, list) and value and all(
-        isinstance(x, (int, float)) and not isinstance(x, bool) for x in value
-    ):
-        return np.asarray(value, dtype=np.float32)
+    if isinstance(value, list):
+        vector = _numeric_matrix(value)
+        return vector if vector is not None and vector.ndim == 1 else None
     return None
 
 
@@ -176,20 +186,26 @@ class HostedEmbeddingFunction(ClientOwner):
 
     def _stack_floats(self, values: Sequence[Any], where: str) -> List[Vector]:
         """Decode float vectors (lists or base64), check one shared width (and the requested one), return rows."""
-        rows = []
-        for i, value in enumerate(values):
-            vector = decode_float_vector(value)
-            if vector is None:
-                raise self._client.malformed(f"{where}[{i}] is not a list of numbers or a base64 float32 string")
-            rows.append(vector)
-        if not rows:
+        if not values:
             return []
-        widths = {row.shape[0] for row in rows}
-        if len(widths) > 1:
-            raise self._client.malformed(f"embeddings of different lengths {sorted(widths)} in one response")
-        width = widths.pop()
-        self._note_width(width)
-        matrix = np.vstack(rows)
+        matrix = None
+        if all(isinstance(value, list) for value in values):
+            # One C-level conversion for the whole response; per-row decoding below only to name a bad row.
+            matrix = _numeric_matrix(values)
+            if matrix is not None and matrix.ndim != 2:
+                matrix = None
+        if matrix is None:
+            rows = []
+            for i, value in enumerate(values):
+                vector = decode_float_vector(value)
+                if vector is None:
+                    raise self._client.malformed(f"{where}[{i}] is not a list of numbers or a base64 float32 string")
+                rows.append(vector)
+            widths = {row.shape[0] for row in rows}
+            if len(widths) > 1:
+                raise self._client.malformed(f"embeddings of different lengths {sorted(widths)} in one response")
+            matrix = np.vstack(rows)
+        self._note_width(matrix.shape[1])
         if not np.isfinite(matrix).all():
             raise self._client.malformed("an embedding contains NaN or infinity")
         return list(matrix)
