@@ -285,8 +285,15 @@ class HTTPClient:
         return f"HTTPClient(vendor={self.vendor!r}, base_url={self.base_url!r})"
 
     def close(self) -> None:
-        """Close idle connections now (they are also closed when the client is garbage-collected)."""
-        self._finalizer()
+        """Close idle connections now (they are also closed when the client is garbage-collected). The client stays
+        usable: a later call opens a new connection."""
+        self._pool.close()
+
+    def __enter__(self) -> "HTTPClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def post_json(self, path: str, payload: Any) -> Any:
         """POST ``payload`` as JSON to ``base_url + path`` and return the decoded JSON body of a 2xx response."""

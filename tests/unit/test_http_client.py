@@ -268,3 +268,12 @@ def test_resolve_api_key_and_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bad_client_options_raise_value_error(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         HTTPClient("http://127.0.0.1:1", vendor="X", **kwargs)
+
+
+def test_a_closed_client_reconnects_on_the_next_call(jina: VendorServer) -> None:
+    client = make_client(jina, [])
+    with client:
+        client.post_json("/rerank", RERANK_BODY)
+    client.post_json("/rerank", RERANK_BODY)
+    client.close()
+    assert len(jina.requests) == 2 and jina.requests[0].client_port != jina.requests[1].client_port
