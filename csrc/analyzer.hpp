@@ -25,10 +25,10 @@ class Analyzer {
 
   const AnalyzerOptions& options() const noexcept { return options_; }
 
-  // Calls on_surface(std::string& token) for each token in text order, lowercased if configured.
-  // The buffer is reused between calls; the callback may modify it.
+  // Calls on_surface(std::string_view token) for each token in text order, lowercased if configured.
+  // A token that needs no change is a view into the text itself; others are built in `scratch`.
   template <class OnSurface>
-  void for_each_surface_token(std::string_view text, std::string& token, OnSurface&& on_surface) const;
+  void for_each_surface_token(std::string_view text, std::string& scratch, OnSurface&& on_surface) const;
 
   bool is_stopword(std::string_view surface) const noexcept {
     return stopwords_.size() != 0 && stopwords_.find(surface) != StringTable::kMissing;
@@ -41,43 +41,44 @@ class Analyzer {
   std::vector<std::string> analyze(std::string_view text) const;
 
  private:
+  // Byte classes for the scan: what an ASCII byte means for a token, and kByteNonAscii for
+  // bytes that start or continue a multi-byte sequence.
+  static constexpr unsigned char kByteSeparator = 0;
+  static constexpr unsigned char kByteKeep = 1;    // a token byte that stays as it is
+  static constexpr unsigned char kByteChange = 2;  // an ASCII capital that lowercasing changes
+  static constexpr unsigned char kByteNonAscii = 3;
+
+  // Continues a token in `scratch` from text[pos] through any letters and digits, lowercasing as
+  // configured, and returns the position after the character that ended it.
+  std::size_t continue_token(const char* text, std::size_t size, std::size_t pos, std::string& scratch) const;
+
   AnalyzerOptions options_;
   StringTable stopwords_;
+  unsigned char byte_class_[256];
 };
 
 template <class OnSurface>
-void Analyzer::for_each_surface_token(std::string_view text, std::string& token, OnSurface&& on_surface) const {
+void Analyzer::for_each_surface_token(std::string_view text, std::string& scratch, OnSurface&& on_surface) const {
   const char* data = text.data();
   const std::size_t size = text.size();
-  const bool lowercase = options_.lowercase;
-  token.clear();
   std::size_t pos = 0;
   while (pos < size) {
-    const auto byte = static_cast<unsigned char>(data[pos]);
-    if (byte < 0x80) {
-      // ASCII fast path: str.isalnum() on ASCII is exactly [A-Za-z0-9] (checked against the tables in tests).
-      const bool upper = byte - 'A' < 26u;
-      if (upper || byte - 'a' < 26u || byte - '0' < 10u) {
-        token.push_back(static_cast<char>(upper && lowercase ? byte | 0x20 : byte));
-      } else if (!token.empty()) {
-        on_surface(token);
-        token.clear();
-      }
+    const unsigned char first = byte_class_[static_cast<unsigned char>(data[pos])];
+    if (first == kByteSeparator) {
       ++pos;
       continue;
     }
-    const unicode::Decoded decoded = unicode::decode_utf8(data, size, pos);
-    pos += decoded.length;
-    if (decoded.code_point != unicode::kInvalid && unicode::is_token_char(decoded.code_point)) {
-      unicode::append_utf8(token, lowercase ? unicode::simple_lowercase(decoded.code_point) : decoded.code_point);
-    } else if (!token.empty()) {
-      on_surface(token);
-      token.clear();
+    // Most tokens are lowercase ASCII followed by an ASCII separator: pass those as views, no copy.
+    const std::size_t start = pos;
+    unsigned char cls = first;
+    while (cls == kByteKeep && ++pos < size) cls = byte_class_[static_cast<unsigned char>(data[pos])];
+    if (pos == size || cls == kByteSeparator) {
+      on_surface(std::string_view(data + start, pos - start));
+      continue;
     }
-  }
-  if (!token.empty()) {
-    on_surface(token);
-    token.clear();
+    scratch.assign(data + start, pos - start);
+    pos = continue_token(data, size, pos, scratch);
+    if (!scratch.empty()) on_surface(std::string_view(scratch));
   }
 }
 

@@ -21,12 +21,12 @@ constexpr std::size_t kMinTokensPerThread = 1 << 13;
 class SurfaceCache {
  public:
   template <class Resolve>
-  std::int32_t get(std::string& surface, Resolve& resolve) {
-    const std::uint64_t hash = hash_bytes(surface);
-    const std::int32_t slot = surfaces_.find(surface, hash);
+  std::int32_t get(std::string_view surface, Resolve& resolve) {
+    const StringTable::Probe probe = StringTable::probe(surface);
+    const std::int32_t slot = surfaces_.find(probe);
     if (slot != StringTable::kMissing) return values_[static_cast<std::size_t>(slot)];
-    surfaces_.insert(surface, hash);  // before resolve, which may rewrite the buffer
     const std::int32_t value = resolve(surface);
+    surfaces_.insert(probe);
     values_.push_back(value);
     return value;
   }
@@ -95,28 +95,68 @@ CorpusStatistics count_in_parallel(const std::vector<std::size_t>& bounds, Count
   return merged;
 }
 
-void emit_row(const Bm25Model& model, EncodeSide side, std::vector<std::int32_t>& ids, std::int64_t length,
-              CsrPiece& piece) {
-  std::sort(ids.begin(), ids.end());
+// Collects one row's term ids and yields (id, occurrences) in id order. Big chunks count in a
+// vocabulary-sized array and sort only the distinct ids; small ones (a query) sort every id, so
+// they never pay for a buffer the size of the vocabulary.
+class RowCounter {
+ public:
+  RowCounter(std::size_t dim, bool dense) {
+    if (dense) counts_.assign(dim, 0);
+  }
+
+  void add(std::int32_t id) {
+    if (counts_.empty()) {
+      ids_.push_back(id);
+    } else if (counts_[static_cast<std::size_t>(id)]++ == 0) {
+      ids_.push_back(id);
+    }
+  }
+
+  template <class OnTerm>
+  void drain(OnTerm&& on_term) {
+    std::sort(ids_.begin(), ids_.end());
+    if (!counts_.empty()) {
+      for (std::int32_t id : ids_) {
+        std::uint32_t& count = counts_[static_cast<std::size_t>(id)];
+        on_term(id, count);
+        count = 0;
+      }
+    } else {
+      for (std::size_t i = 0; i < ids_.size();) {
+        std::size_t run = i + 1;
+        while (run < ids_.size() && ids_[run] == ids_[i]) ++run;
+        on_term(ids_[i], static_cast<std::uint32_t>(run - i));
+        i = run;
+      }
+    }
+    ids_.clear();
+  }
+
+ private:
+  std::vector<std::uint32_t> counts_;
+  std::vector<std::int32_t> ids_;
+};
+
+constexpr std::size_t kMinRowsForDenseCounts = 128;
+
+void emit_row(const Bm25Model& model, EncodeSide side, RowCounter& counter, std::int64_t length, CsrPiece& piece) {
   const std::size_t before = piece.indices.size();
   const Bm25Parameters& params = model.parameters();
-  const double norm = side == EncodeSide::kDocument ? length_norm(params, length, model.average_length()) : 0.0;
-  for (std::size_t i = 0; i < ids.size();) {
-    const std::int32_t id = ids[i];
-    std::size_t run = i + 1;
-    while (run < ids.size() && ids[run] == id) ++run;
-    double value;
-    if (side == EncodeSide::kDocument) {
-      value = tf_saturation(params, static_cast<std::int64_t>(run - i), norm);
-    } else {
+  if (side == EncodeSide::kDocument) {
+    const double norm = length_norm(params, length, model.average_length());
+    counter.drain([&](std::int32_t id, std::uint32_t occurrences) {
+      piece.indices.push_back(id);
+      piece.data.push_back(static_cast<float>(tf_saturation(params, occurrences, norm)));
+    });
+  } else {
+    counter.drain([&](std::int32_t id, std::uint32_t occurrences) {
       // A repeated query term counts once per occurrence, summed in double as scipy sums duplicates.
       const double idf = model.idf()[static_cast<std::size_t>(id)];
-      value = idf;
-      for (std::size_t k = i + 1; k < run; ++k) value += idf;
-    }
-    piece.indices.push_back(id);
-    piece.data.push_back(static_cast<float>(value));
-    i = run;
+      double value = idf;
+      for (std::uint32_t k = 1; k < occurrences; ++k) value += idf;
+      piece.indices.push_back(id);
+      piece.data.push_back(static_cast<float>(value));
+    });
   }
   piece.row_nnz.push_back(static_cast<std::int64_t>(piece.indices.size() - before));
 }
@@ -127,15 +167,14 @@ CsrPiece encode_range(const Bm25Model& model, EncodeSide side, std::size_t begin
                       ForEachTerm&& for_each_term) {
   CsrPiece piece;
   piece.row_nnz.reserve(end - begin);
-  std::vector<std::int32_t> ids;
+  RowCounter counter(model.dim(), end - begin >= kMinRowsForDenseCounts);
   for (std::size_t doc = begin; doc < end; ++doc) {
-    ids.clear();
     std::int64_t length = 0;
     for_each_term(doc, [&](std::int32_t id) {
       ++length;
-      if (id >= 0) ids.push_back(id);
+      if (id >= 0) counter.add(id);
     });
-    emit_row(model, side, ids, length, piece);
+    emit_row(model, side, counter, length, piece);
   }
   return piece;
 }
@@ -168,14 +207,15 @@ void CorpusStatistics::merge(const CorpusStatistics& later) {
 CorpusStatistics count_texts(const Analyzer& analyzer, const TextBatch& batch, std::size_t threads) {
   return count_in_parallel(split_texts(batch, threads), [&](std::size_t begin, std::size_t end) {
     SurfaceCache cache;
-    std::string token;
+    std::string scratch, term;
     return count_range(begin, end, [&](std::size_t doc, CorpusStatistics& stats, auto&& on_term) {
-      auto resolve = [&](std::string& surface) -> std::int32_t {
+      auto resolve = [&](std::string_view surface) -> std::int32_t {
         if (analyzer.is_stopword(surface)) return kStopword;
-        analyzer.normalize(surface);
-        return stats.terms.insert(surface).first;
+        term.assign(surface);
+        analyzer.normalize(term);
+        return stats.terms.insert(term).first;
       };
-      analyzer.for_each_surface_token(batch.texts[doc], token, [&](std::string& surface) {
+      analyzer.for_each_surface_token(batch.texts[doc], scratch, [&](std::string_view surface) {
         const std::int32_t id = cache.get(surface, resolve);
         if (id != kStopword) on_term(id);
       });
@@ -235,14 +275,15 @@ std::vector<CsrPiece> encode_texts(const Bm25Model& model, const Analyzer& analy
                                    EncodeSide side, std::size_t threads) {
   return encode_in_parallel(split_texts(batch, threads), [&](std::size_t begin, std::size_t end) {
     SurfaceCache cache;
-    std::string token;
-    auto resolve = [&](std::string& surface) -> std::int32_t {
+    std::string scratch, term;
+    auto resolve = [&](std::string_view surface) -> std::int32_t {
       if (analyzer.is_stopword(surface)) return kStopword;
-      analyzer.normalize(surface);
-      return vocabulary_id(model, surface);
+      term.assign(surface);
+      analyzer.normalize(term);
+      return vocabulary_id(model, term);
     };
     return encode_range(model, side, begin, end, [&](std::size_t doc, auto&& on_term) {
-      analyzer.for_each_surface_token(batch.texts[doc], token, [&](std::string& surface) {
+      analyzer.for_each_surface_token(batch.texts[doc], scratch, [&](std::string_view surface) {
         const std::int32_t id = cache.get(surface, resolve);
         if (id != kStopword) on_term(id);
       });
@@ -262,17 +303,17 @@ std::vector<CsrPiece> encode_tokens(const Bm25Model& model, const TokenBatch& ba
 
 void encode_query_text(const Bm25Model& model, const Analyzer& analyzer, std::string_view text,
                        std::vector<std::pair<std::int32_t, float>>& out) {
-  thread_local std::string token;
-  thread_local std::vector<std::int32_t> ids;
-  ids.clear();
-  analyzer.for_each_surface_token(text, token, [&](std::string& surface) {
+  thread_local std::string scratch, term;
+  RowCounter counter(model.dim(), false);
+  analyzer.for_each_surface_token(text, scratch, [&](std::string_view surface) {
     if (analyzer.is_stopword(surface)) return;
-    analyzer.normalize(surface);
-    const std::int32_t id = vocabulary_id(model, surface);
-    if (id >= 0) ids.push_back(id);
+    term.assign(surface);
+    analyzer.normalize(term);
+    const std::int32_t id = vocabulary_id(model, term);
+    if (id >= 0) counter.add(id);
   });
   CsrPiece piece;
-  emit_row(model, EncodeSide::kQuery, ids, 0, piece);
+  emit_row(model, EncodeSide::kQuery, counter, 0, piece);
   out.clear();
   for (std::size_t i = 0; i < piece.indices.size(); ++i) out.emplace_back(piece.indices[i], piece.data[i]);
 }

@@ -14,6 +14,7 @@ Usage: python gen_unicode_tables.py OUTPUT.inc
 
 from __future__ import annotations
 
+import os
 import sys
 import unicodedata
 
@@ -73,6 +74,7 @@ def main(output_path: str) -> None:
         format_array("uint8_t", "kUnicodeRecordIsToken", [r[0] for r in records]),
         format_array("int32_t", "kUnicodeRecordLowerDelta", [r[1] for r in records]),
     ]
+    os.makedirs(os.path.dirname(os.path.abspath(output_path)), exist_ok=True)  # Make, unlike Ninja, does not
     with open(output_path, "w", encoding="ascii") as out:
         out.write("".join(parts))
 

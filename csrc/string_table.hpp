@@ -1,5 +1,6 @@
 // Interns byte strings to dense int32 ids in insertion order (the order BM25 term ids need).
-// Open addressing over one arena: a lookup is a hash, a probe and one memcmp, with no allocation.
+// Open addressing; each slot carries the key's first and last 8 bytes and its length, so a lookup of
+// a token up to 16 bytes long (nearly all of them) is one hash and one slot read, with no key fetch.
 #pragma once
 
 #include <cstdint>
@@ -12,35 +13,91 @@
 
 namespace sparsebolt {
 
-// A multiply-xorshift hash reading 8 bytes at a time; tokens are short, so this beats byte-wise FNV.
-inline std::uint64_t hash_bytes(std::string_view bytes) noexcept {
-  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
-  const char* p = bytes.data();
-  std::size_t n = bytes.size();
-  std::uint64_t h = 0xD6E8FEB86659FD93ull ^ (static_cast<std::uint64_t>(n) * kMul);
-  while (n >= 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p, 8);
-    h = (h ^ word) * kMul;
-    h ^= h >> 29;
-    p += 8;
-    n -= 8;
-  }
-  if (n > 0) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, p, n);
-    h = (h ^ word) * kMul;
-    h ^= h >> 29;
-  }
-  h *= 0xBF58476D1CE4E5B9ull;
-  return h ^ (h >> 31);
+// The key's bytes folded into two words, canonical for a given length: the first and last 8 bytes
+// (overlapping below 16), four-byte halves below 8, three sampled bytes below 4. Keys of up to 16
+// bytes are equal exactly when their lengths and words are.
+struct KeyWords {
+  std::uint64_t first;
+  std::uint64_t last;
+};
+
+namespace detail {
+inline std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
 }
+inline std::uint64_t load4(const char* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+// Folds the 128-bit product of a and b to 64 bits.
+inline std::uint64_t mix(std::uint64_t a, std::uint64_t b) noexcept {
+#if defined(__SIZEOF_INT128__)
+  const unsigned __int128 product = static_cast<unsigned __int128>(a) * b;
+  return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+#else
+  const std::uint64_t a_lo = a & 0xFFFFFFFFu, a_hi = a >> 32, b_lo = b & 0xFFFFFFFFu, b_hi = b >> 32;
+  const std::uint64_t lo_lo = a_lo * b_lo, hi_lo = a_hi * b_lo, lo_hi = a_lo * b_hi, hi_hi = a_hi * b_hi;
+  const std::uint64_t cross = (lo_lo >> 32) + (hi_lo & 0xFFFFFFFFu) + lo_hi;
+  const std::uint64_t low = (cross << 32) | (lo_lo & 0xFFFFFFFFu);
+  const std::uint64_t high = hi_hi + (hi_lo >> 32) + (cross >> 32);
+  return low ^ high;
+#endif
+}
+constexpr std::uint64_t kSeed0 = 0xA0761D6478BD642Full;
+constexpr std::uint64_t kSeed1 = 0xE7037ED1A0B428DBull;
+constexpr std::uint64_t kSeed2 = 0x8EBC6AF09C88C6E3ull;
+}  // namespace detail
+
+inline KeyWords key_words(std::string_view key) noexcept {
+  const char* p = key.data();
+  const std::size_t n = key.size();
+  if (n >= 8) return {detail::load8(p), detail::load8(p + n - 8)};
+  if (n >= 4) return {detail::load4(p) | (detail::load4(p + n - 4) << 32), 0};
+  if (n > 0) {
+    const auto byte = [&](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])); };
+    return {byte(0) | (byte(n >> 1) << 8) | (byte(n - 1) << 16), 0};
+  }
+  return {0, 0};
+}
+
+// A wyhash-style hash: the words for short keys, every 16-byte block for long ones.
+inline std::uint64_t hash_key(std::string_view key, KeyWords words) noexcept {
+  using namespace detail;
+  std::uint64_t seed = kSeed0 ^ key.size();
+  if (key.size() > 16) {
+    const char* p = key.data();
+    std::size_t left = key.size();
+    while (left > 16) {
+      seed = mix(load8(p) ^ kSeed1, load8(p + 8) ^ seed);
+      p += 16;
+      left -= 16;
+    }
+  }
+  return mix(kSeed1 ^ key.size(), mix(words.first ^ kSeed1, words.last ^ seed) ^ kSeed2);
+}
+
+inline std::uint64_t hash_bytes(std::string_view key) noexcept { return hash_key(key, key_words(key)); }
 
 class StringTable {
  public:
   static constexpr std::int32_t kMissing = -1;
 
-  StringTable() { slots_.assign(kInitialSlots, 0); }
+  // A key prepared once for several lookups: its words and hash.
+  struct Probe {
+    std::string_view key;
+    KeyWords words;
+    std::uint64_t hash;
+  };
+
+  static Probe probe(std::string_view key) noexcept {
+    const KeyWords words = key_words(key);
+    return {key, words, hash_key(key, words)};
+  }
+
+  StringTable() { slots_.assign(kInitialSlots, Slot{}); }
 
   std::size_t size() const noexcept { return spans_.size(); }
 
@@ -49,34 +106,31 @@ class StringTable {
     return {arena_.data() + span.offset, span.length};
   }
 
-  std::int32_t find(std::string_view key) const noexcept { return find(key, hash_bytes(key)); }
+  std::int32_t find(std::string_view key) const noexcept { return find(probe(key)); }
 
-  std::int32_t find(std::string_view key, std::uint64_t hash) const noexcept {
+  std::int32_t find(const Probe& probe) const noexcept {
     const std::size_t mask = slots_.size() - 1;
-    const std::uint32_t tag = tag_of(hash);
-    for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
-      const std::uint64_t entry = slots_[slot];
-      if (entry == 0) return kMissing;
-      if (static_cast<std::uint32_t>(entry >> 32) == tag) {
-        const auto id = static_cast<std::int32_t>(static_cast<std::uint32_t>(entry) - 1);
-        if (this->key(id) == key) return id;
-      }
+    for (std::size_t at = probe.hash & mask;; at = (at + 1) & mask) {
+      const Slot& slot = slots_[at];
+      if (slot.id_plus_one == 0) return kMissing;
+      if (matches(slot, probe)) return static_cast<std::int32_t>(slot.id_plus_one - 1);
     }
   }
 
   // Returns the key's id and whether this call added it.
-  std::pair<std::int32_t, bool> insert(std::string_view key) { return insert(key, hash_bytes(key)); }
+  std::pair<std::int32_t, bool> insert(std::string_view key) { return insert(probe(key)); }
 
-  std::pair<std::int32_t, bool> insert(std::string_view key, std::uint64_t hash) {
-    const std::int32_t existing = find(key, hash);
+  std::pair<std::int32_t, bool> insert(const Probe& probe) {
+    const std::int32_t existing = find(probe);
     if (existing != kMissing) return {existing, false};
     if (spans_.size() >= static_cast<std::size_t>(INT32_MAX) - 1)
       throw std::length_error("vocabulary exceeds 2**31 - 2 terms");
-    if ((spans_.size() + 1) * 2 > slots_.size()) grow();
+    if (probe.key.size() > UINT32_MAX) throw std::length_error("token longer than 4 GiB");
+    if ((spans_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
     const auto id = static_cast<std::int32_t>(spans_.size());
-    spans_.push_back({arena_.size(), key.size()});
-    arena_.append(key.data(), key.size());
-    place(tag_of(hash), hash, id);
+    spans_.push_back({arena_.size(), probe.key.size()});
+    arena_.append(probe.key.data(), probe.key.size());
+    place(probe, id);
     return {id, true};
   }
 
@@ -88,33 +142,40 @@ class StringTable {
   }
 
  private:
+  struct Slot {
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+    std::uint32_t length = 0;
+    std::uint32_t id_plus_one = 0;  // 0 = empty
+  };
   struct Span {
     std::size_t offset;
     std::size_t length;
   };
   static constexpr std::size_t kInitialSlots = 64;
 
-  // The high hash bits, never zero, so that a slot value of 0 means empty.
-  static std::uint32_t tag_of(std::uint64_t hash) noexcept { return static_cast<std::uint32_t>(hash >> 32) | 1u; }
-
-  void place(std::uint32_t tag, std::uint64_t hash, std::int32_t id) noexcept {
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t slot = hash & mask;
-    while (slots_[slot] != 0) slot = (slot + 1) & mask;
-    slots_[slot] = (static_cast<std::uint64_t>(tag) << 32) | (static_cast<std::uint32_t>(id) + 1u);
+  bool matches(const Slot& slot, const Probe& probe) const noexcept {
+    if (slot.first != probe.words.first || slot.last != probe.words.last || slot.length != probe.key.size())
+      return false;
+    if (probe.key.size() <= 16) return true;
+    return std::memcmp(arena_.data() + spans_[slot.id_plus_one - 1].offset, probe.key.data(), probe.key.size()) == 0;
   }
 
-  void grow() { rehash(slots_.size() * 2); }
+  void place(const Probe& probe, std::int32_t id) noexcept {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t at = probe.hash & mask;
+    while (slots_[at].id_plus_one != 0) at = (at + 1) & mask;
+    slots_[at] = Slot{probe.words.first, probe.words.last, static_cast<std::uint32_t>(probe.key.size()),
+                      static_cast<std::uint32_t>(id) + 1u};
+  }
 
   void rehash(std::size_t slot_count) {
-    slots_.assign(slot_count, 0);
-    for (std::size_t id = 0; id < spans_.size(); ++id) {
-      const std::uint64_t hash = hash_bytes(key(static_cast<std::int32_t>(id)));
-      place(tag_of(hash), hash, static_cast<std::int32_t>(id));
-    }
+    slots_.assign(slot_count, Slot{});
+    for (std::size_t id = 0; id < spans_.size(); ++id)
+      place(probe(key(static_cast<std::int32_t>(id))), static_cast<std::int32_t>(id));
   }
 
-  std::vector<std::uint64_t> slots_;  // (tag << 32) | (id + 1); 0 = empty
+  std::vector<Slot> slots_;
   std::vector<Span> spans_;
   std::string arena_;
 };

@@ -1,0 +1,47 @@
+"""Benchmark corpora: the shared BEIR sets, and a large corpus synthesised from them with a fixed seed.
+
+The synthetic corpus recombines sentences of the shared corpora (Cranfield + MS MARCO 5k) into
+documents of 4-16 sentences, so its words and their frequencies look like real text while its size is
+whatever the benchmark needs (200,000 documents is about 300 MB).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+def beir_texts(name: str) -> list[str]:
+    path = SHARED_DATA / name / "corpus.jsonl"
+    if not path.is_file():
+        raise SystemExit(f"shared data set not found: {path} (the benchmarks need ../shared)")
+    with path.open(encoding="utf-8") as handle:
+        return [f"{r.get('title', '')} {r.get('text', '')}".strip() for r in map(json.loads, handle)]
+
+
+def beir_queries(name: str) -> list[str]:
+    with (SHARED_DATA / name / "queries.jsonl").open(encoding="utf-8") as handle:
+        return [r["text"] for r in map(json.loads, handle)]
+
+
+def synthetic_corpus(documents: int, seed: int = 2026) -> list[str]:
+    sentences = [
+        s.strip()
+        for text in beir_texts("cranfield") + beir_texts("msmarco-5k")
+        for s in re.split(r"(?<=[.!?])\s+", text)
+        if len(s.strip()) > 20
+    ]
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(4, 17, size=documents)
+    picks = rng.integers(0, len(sentences), size=int(lengths.sum()))
+    corpus, at = [], 0
+    for length in lengths:
+        corpus.append(" ".join(sentences[i] for i in picks[at : at + length]))
+        at += length
+    return corpus
