@@ -1,7 +1,7 @@
 """Benchmark corpora: the shared BEIR sets, and a large corpus synthesised from them with a fixed seed.
 
 The synthetic corpus recombines sentences of the shared corpora (Cranfield + MS MARCO 5k) into
-documents of 4-16 sentences, so its words and their frequencies look like real text while its size is
+documents of 5-20 sentences, so its words and their frequencies look like real text while its size is
 whatever the benchmark needs (200,000 documents is about 300 MB).
 """
 
@@ -38,7 +38,7 @@ def synthetic_corpus(documents: int, seed: int = 2026) -> list[str]:
         if len(s.strip()) > 20
     ]
     rng = np.random.default_rng(seed)
-    lengths = rng.integers(4, 17, size=documents)
+    lengths = rng.integers(5, 21, size=documents)
     picks = rng.integers(0, len(sentences), size=int(lengths.sum()))
     corpus, at = [], 0
     for length in lengths:
