@@ -1,0 +1,464 @@
+"""Milvus layer benchmark: pipelined ingestion vs the hand-written loop and each stage alone, and search latency.
+Prints tables. Backends run in fresh worker processes; a second Python (e.g. a pymilvus 2.5 + milvus-lite 2.5.1
+venv) can be compared side by side on the same pre-encoded data with --other-python.
+
+Usage:
+    python bench/bench_milvus.py                       # Milvus Lite embedded + `milvus-lite server` process
+    python bench/bench_milvus.py --other-python /tmp/lite25/bin/python   # + Milvus Lite 2.5.1 side by side
+    python bench/bench_milvus.py --quick               # small sizes, for a smoke run
+
+What is measured (medians over --repeats fresh collections):
+    encode-only     dense (MiniLM, ONNX Runtime) + sparse (sparsebolt BM25) encoding of the ingest corpus, in batches
+    insert-only     client.insert of pre-built rows (the same batches), per backend
+    hand loop       for each batch: encode, build rows, insert -- one after the other
+    pipeline        TextCollection.ingest (encode batch k+1 while batch k is inserted), skip-if-stored on
+    search          p50/p99 latency of sequential single-query searches at --rows rows (query vectors pre-encoded,
+                    so the figures are Milvus's; query encoding is reported on its own), plus the first (cold) search
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+BATCH = 256
+
+
+# ---- data ---------------------------------------------------------------------------------------------
+
+
+def read_corpus(name: str) -> tuple[list[str], list[str]]:
+    ids, texts = [], []
+    with (SHARED / name / "corpus.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            r = json.loads(line)
+            ids.append(str(r["_id"]))
+            texts.append(f"{r.get('title', '')} {r['text']}".strip())
+    return ids, texts
+
+
+def read_queries(name: str) -> list[str]:
+    with (SHARED / name / "queries.jsonl").open(encoding="utf-8") as handle:
+        return [json.loads(line)["text"] for line in handle]
+
+
+def synthetic_texts(base: list[str], n: int, seed: int = 0) -> list[str]:
+    """n passages made by mixing the words of two random real passages (keeps a realistic Zipf vocabulary)."""
+    rng = random.Random(seed)
+    words = [t.split() for t in base]
+    out = []
+    for _ in range(n):
+        a, b = rng.choice(words), rng.choice(words)
+        mixed = a[: len(a) // 2] + b[len(b) // 2 :]
+        rng.shuffle(mixed)
+        out.append(" ".join(mixed))
+    return out
+
+
+def dense_encoder() -> Any:
+    from sparsebolt.dense import DefaultEmbeddingFunction
+
+    return DefaultEmbeddingFunction()
+
+
+def encode_dense(encoder: Any, texts: list[str], queries: bool = False) -> np.ndarray:
+    from sparsebolt.milvus.vectors import dense_matrix
+
+    fn = encoder.encode_queries if queries else encoder.encode_documents
+    return dense_matrix(fn(texts), len(texts), encoder.dim)
+
+
+# ---- worker side (runs in a fresh process, possibly another Python) ------------------------------------
+
+
+class Lookup:
+    """A query/document "encoder" that returns vectors computed beforehand (so a worker measures Milvus only)."""
+
+    def __init__(self, texts: list[str], dense: Optional[np.ndarray] = None, sparse: Any = None) -> None:
+        self.row = {t: i for i, t in enumerate(texts)}
+        self.dense, self.sparse = dense, sparse
+        self.dim = dense.shape[1] if dense is not None else sparse.shape[1]
+
+    def encode_queries(self, texts: list[str]) -> Any:
+        rows = [self.row[t] for t in texts]
+        return self.dense[rows] if self.dense is not None else self.sparse[rows]
+
+    encode_documents = encode_queries
+
+    def save(self, path: str) -> None:
+        Path(path).write_text(json.dumps({"lookup": True, "dim": int(self.dim)}))
+
+    def load(self, path: str) -> None:  # the collection's saved "statistics" are this table's shape only
+        return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Backend:
+    """A Milvus to talk to: a Lite file in a temp dir, or a `milvus-lite server` child process."""
+
+    def __init__(self, kind: str, root: Path) -> None:
+        self.kind, self.root, self.process = kind, root, None
+        if kind == "embedded":
+            self.uri = str(root / "bench.db")
+        else:
+            port = _free_port()
+            exe = Path(sys.executable).with_name("milvus-lite")
+            self.log = (root / "server.log").open("wb")
+            self.process = subprocess.Popen(
+                [str(exe), "server", "--data-dir", str(root / "server-data"), "--host", "127.0.0.1", "--port",
+                 str(port)], stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.uri = f"http://127.0.0.1:{port}"
+            from pymilvus import MilvusClient
+
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    MilvusClient(uri=self.uri, timeout=2).list_collections()
+                    break
+                except Exception:  # noqa: BLE001
+                    if time.monotonic() > deadline or self.process.poll() is not None:
+                        raise RuntimeError("milvus-lite server did not start")
+                    time.sleep(0.3)
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            self.log.close()
+
+
+def _rows(ids: list[str], texts: list[str], dense: Optional[np.ndarray], sparse: Any) -> list[dict[str, Any]]:
+    from sparsebolt.milvus.vectors import sparse_rows
+
+    srows = sparse_rows(sparse, len(ids)) if sparse is not None else None
+    out = []
+    for i, doc_id in enumerate(ids):
+        row: dict[str, Any] = {"id": doc_id, "text": texts[i]}
+        if dense is not None:
+            row["dense"] = dense[i]
+        if srows is not None:
+            row["sparse"] = srows[i]
+        out.append(row)
+    return out
+
+
+def _collection(uri: str, name: str, dense: Any, sparse: Any, index: str) -> Any:
+    from sparsebolt.milvus.collection import TextCollection
+
+    return TextCollection(uri, name, dense=dense, sparse=sparse, dense_index_type=index, drop_existing=True)
+
+
+def worker(args: argparse.Namespace) -> None:
+    from scipy.sparse import csr_array
+
+    data = np.load(args.data, allow_pickle=False)
+    meta = json.loads(Path(args.data).with_suffix(".json").read_text())
+    root = Path(tempfile.mkdtemp(prefix="sb-bench-"))
+    backend = Backend(args.worker, root)
+    result: dict[str, Any] = {"backend": args.worker, "python": sys.executable}
+    try:
+        import pymilvus
+
+        result["pymilvus"] = pymilvus.__version__
+        try:
+            from importlib.metadata import version
+
+            result["milvus_lite"] = version("milvus-lite")
+        except Exception:  # noqa: BLE001
+            result["milvus_lite"] = "?"
+        ing_ids, ing_texts = meta["ingest_ids"], meta["ingest_texts"]
+        ing_dense = data["ingest_dense"]
+        ing_sparse = csr_array((data["ingest_sp_data"], data["ingest_sp_indices"], data["ingest_sp_indptr"]),
+                               shape=tuple(data["ingest_sp_shape"]))
+        real = None
+        if args.real_encoders:
+            from sparsebolt.model.sparse import BM25EmbeddingFunction
+
+            bm25 = BM25EmbeddingFunction()
+            bm25.load(meta["bm25_params"])
+            real = (dense_encoder(), bm25)
+        # -- ingestion -------------------------------------------------------------------------------
+        timings: dict[str, list[float]] = {"insert_only": [], "hand_loop": [], "pipeline": [], "pipeline_nocheck": []}
+        n = len(ing_ids)
+        for rep in range(args.repeats):
+            col = _collection(backend.uri, f"ins{rep}", Lookup(ing_texts, dense=ing_dense),
+                              Lookup(ing_texts, sparse=ing_sparse), "AUTOINDEX")
+            rows = _rows(ing_ids, ing_texts, ing_dense, ing_sparse)
+            t = time.perf_counter()
+            for s in range(0, n, BATCH):
+                col.client.insert(col.name, rows[s : s + BATCH])
+            timings["insert_only"].append(time.perf_counter() - t)
+            col.drop()
+            if real is None:
+                continue
+            dense, bm25 = real
+            col = _collection(backend.uri, f"loop{rep}", dense, bm25, "AUTOINDEX")
+            t = time.perf_counter()
+            for s in range(0, n, BATCH):
+                texts = ing_texts[s : s + BATCH]
+                d = encode_dense(dense, texts)
+                sp = bm25.encode_documents(texts)
+                col.client.insert(col.name, _rows(ing_ids[s : s + BATCH], texts, d, sp))
+            timings["hand_loop"].append(time.perf_counter() - t)
+            col.drop()
+            docs = [{"id": i, "text": tx} for i, tx in zip(ing_ids, ing_texts)]
+            # The final flush is left out here (as in the other rows); the search part times it.
+            for key, on_existing in (("pipeline", "skip"), ("pipeline_nocheck", "insert")):
+                col = _collection(backend.uri, f"pipe{rep}", dense, bm25, "AUTOINDEX")
+                t = time.perf_counter()
+                summary = col.ingest(docs, batch_size=BATCH, on_existing=on_existing, flush=False)
+                timings[key].append(time.perf_counter() - t)
+                assert summary.inserted == n and col.count() == n, summary
+                col.drop()
+        result["ingest_docs"] = n
+        result["ingest_docs_per_s"] = {k: n / statistics.median(v) for k, v in timings.items() if v}
+        # -- search at scale -------------------------------------------------------------------------
+        if args.rows:
+            q_texts = meta["query_texts"]
+            q_dense, q_sparse = data["query_dense"], csr_array(
+                (data["query_sp_data"], data["query_sp_indices"], data["query_sp_indptr"]),
+                shape=tuple(data["query_sp_shape"]))
+            s_dense = data["search_dense"][: args.rows]
+            s_sparse = csr_array((data["search_sp_data"], data["search_sp_indices"], data["search_sp_indptr"]),
+                                 shape=tuple(data["search_sp_shape"]))[: args.rows]
+            s_texts = meta["search_texts"][: args.rows]
+            s_ids = [f"s{i}" for i in range(len(s_texts))]
+            dense_q, sparse_q = Lookup(q_texts, dense=q_dense), Lookup(q_texts, sparse=q_sparse)
+            col = _collection(backend.uri, "search", dense_q, sparse_q, args.index)
+            t = time.perf_counter()
+            for s in range(0, len(s_ids), 1000):
+                col.client.insert(col.name, _rows(s_ids[s : s + 1000], s_texts[s : s + 1000],
+                                                  s_dense[s : s + 1000], s_sparse[s : s + 1000]))
+            result["search_rows"] = col.count()
+            result["bulk_insert_docs_per_s"] = len(s_ids) / (time.perf_counter() - t)
+            t = time.perf_counter()
+            col.flush()  # what ingest() does at its end
+            result["flush_s"] = time.perf_counter() - t
+            # Reopen as a new client would (index build / load happen here or on first search).
+            t = time.perf_counter()
+            col.client.release_collection(col.name)
+            col.client.load_collection(col.name)
+            result["load_s"] = time.perf_counter() - t
+            search: dict[str, Any] = {}
+            for mode in ("sparse", "dense", "hybrid"):
+                t = time.perf_counter()
+                col.search(q_texts[0], mode=mode, limit=10)
+                cold = time.perf_counter() - t
+                lat = []
+                for _ in range(args.search_rounds):
+                    for q in q_texts:
+                        t = time.perf_counter()
+                        hits = col.search(q, mode=mode, limit=10)
+                        lat.append(time.perf_counter() - t)
+                        assert hits, (mode, q)
+                lat_ms = np.array(lat) * 1000
+                search[mode] = {"first_ms": cold * 1000, "p50_ms": float(np.percentile(lat_ms, 50)),
+                                "p99_ms": float(np.percentile(lat_ms, 99)), "n": len(lat)}
+            result["search"] = search
+            col.close()
+    finally:
+        backend.close()
+        shutil.rmtree(root, ignore_errors=True)
+    print("RESULT " + json.dumps(result), flush=True)
+    sys.stderr.flush()
+    # pymilvus/grpc threads can crash in interpreter teardown after a server went away; the figures are out.
+    os._exit(0)
+
+
+# ---- driver ---------------------------------------------------------------------------------------------
+
+
+def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict[str, Any]]:
+    from sparsebolt.model.sparse import BM25EmbeddingFunction
+
+    ids, texts = read_corpus("msmarco-5k")
+    queries = read_queries("msmarco-5k")[: args.queries]
+    ing_ids, ing_texts = ids[: args.docs], texts[: args.docs]
+    facts: dict[str, Any] = {}
+    dense = dense_encoder()
+    bm25 = BM25EmbeddingFunction()
+    search_texts = texts + synthetic_texts(texts, max(0, args.rows - len(texts))) if args.rows else []
+    search_texts = search_texts[: args.rows]
+    bm25.fit(search_texts or texts)
+    params = workdir / "bm25.json"
+    bm25.save(params)
+
+    # encode-only, the first stage alone (median over repeats, same batches as ingestion)
+    times = []
+    for _ in range(args.repeats):
+        t = time.perf_counter()
+        for s in range(0, len(ing_texts), BATCH):
+            encode_dense(dense, ing_texts[s : s + BATCH])
+            bm25.encode_documents(ing_texts[s : s + BATCH])
+        times.append(time.perf_counter() - t)
+    facts["encode_only_docs_per_s"] = len(ing_texts) / statistics.median(times)
+    t = time.perf_counter()
+    for s in range(0, len(ing_texts), BATCH):
+        bm25.encode_documents(ing_texts[s : s + BATCH])
+    facts["encode_sparse_only_docs_per_s"] = len(ing_texts) / (time.perf_counter() - t)
+
+    ingest_dense = encode_dense(dense, ing_texts)
+    ingest_sparse = bm25.encode_documents(ing_texts)
+    query_dense = encode_dense(dense, queries, queries=True)
+    query_sparse = bm25.encode_queries(queries)
+    qt = []
+    for q in queries:
+        t = time.perf_counter()
+        encode_dense(dense, [q], queries=True)
+        qt.append(time.perf_counter() - t)
+    facts["query_encode_dense_p50_ms"] = statistics.median(qt) * 1000
+    qt = []
+    for q in queries:
+        t = time.perf_counter()
+        bm25.encode_query_as_dict(q)
+        qt.append(time.perf_counter() - t)
+    facts["query_encode_sparse_p50_ms"] = statistics.median(qt) * 1000
+
+    arrays: dict[str, Any] = {"ingest_dense": ingest_dense, "query_dense": query_dense}
+    for prefix, m in (("ingest_sp", ingest_sparse), ("query_sp", query_sparse)):
+        arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"] = m.data, m.indices
+        arrays[f"{prefix}_indptr"], arrays[f"{prefix}_shape"] = m.indptr, np.array(m.shape)
+    if args.rows:
+        # Dense vectors at scale: MiniLM vectors of the real passages, repeated with noise and renormalised
+        # (encoding 100k passages with MiniLM on 2 cores would take longer than the whole benchmark).
+        base = encode_dense(dense, texts)
+        rng = np.random.default_rng(0)
+        reps = base[np.arange(args.rows) % len(base)] + rng.normal(0, 0.03, (args.rows, base.shape[1])).astype(np.float32)
+        reps /= np.linalg.norm(reps, axis=1, keepdims=True)
+        arrays["search_dense"] = reps.astype(np.float32)
+        sm = bm25.encode_documents(search_texts)
+        arrays["search_sp_data"], arrays["search_sp_indices"] = sm.data, sm.indices
+        arrays["search_sp_indptr"], arrays["search_sp_shape"] = sm.indptr, np.array(sm.shape)
+    path = workdir / "data.npz"
+    np.savez(path, **arrays)
+    path.with_suffix(".json").write_text(json.dumps({
+        "ingest_ids": ing_ids, "ingest_texts": ing_texts, "query_texts": queries, "search_texts": search_texts,
+        "bm25_params": str(params)}))
+    return path, facts
+
+
+def run_worker(python: str, backend: str, data: Path, args: argparse.Namespace, real: bool,
+               extra_path: Optional[str] = None) -> dict[str, Any]:
+    cmd = [python, str(Path(__file__).resolve()), "--worker", backend, "--data", str(data), "--repeats",
+           str(args.repeats), "--rows", str(args.rows), "--search-rounds", str(args.search_rounds), "--index", args.index]
+    if real:
+        cmd.append("--real-encoders")
+    env = dict(os.environ)
+    if extra_path:
+        env["PYTHONPATH"] = extra_path + os.pathsep + env.get("PYTHONPATH", "")
+    print(f"[bench] {backend} with {python} ...", file=sys.stderr, flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"worker {backend} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    return "\n".join([line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--docs", type=int, default=2000, help="msmarco-5k passages to ingest (default 2000)")
+    p.add_argument("--rows", type=int, default=100_000, help="rows for the search-latency part (0 = skip)")
+    p.add_argument("--queries", type=int, default=50)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--search-rounds", type=int, default=2, help="passes over the queries per mode")
+    p.add_argument("--index", default="AUTOINDEX", help="dense index type at scale (default AUTOINDEX)")
+    p.add_argument("--backends", default="embedded,server")
+    p.add_argument("--other-python", help="a Python with another pymilvus/milvus-lite (e.g. 2.5.1) to compare")
+    p.add_argument("--quick", action="store_true", help="--docs 300 --rows 6000 --repeats 1 --queries 10")
+    p.add_argument("--json", type=Path, help="also write all figures to this JSON file")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--data", help=argparse.SUPPRESS)
+    p.add_argument("--real-encoders", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    if args.quick:
+        args.docs, args.rows, args.repeats, args.queries, args.search_rounds = 300, 6000, 1, 10, 1
+    if not (SHARED / "msmarco-5k" / "corpus.jsonl").is_file():
+        sys.exit(f"needs ../shared/data/msmarco-5k next to the repository ({SHARED})")
+    workdir = Path(tempfile.mkdtemp(prefix="sb-bench-data-"))
+    try:
+        t0 = time.perf_counter()
+        data, facts = prepare(args, workdir)
+        results = [run_worker(sys.executable, b, data, args, real=True) for b in args.backends.split(",") if b]
+        if args.other_python:
+            results.append(run_worker(args.other_python, "embedded", data, args, real=False,
+                                      extra_path=str(REPO / "python")))
+        total = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    import onnxruntime
+
+    print(f"\n## Milvus layer benchmark ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"onnxruntime {onnxruntime.__version__}; medians of {args.repeats}; batch {BATCH}; "
+          f"total {total:.0f}s)\n")
+    print(f"Ingest: {args.docs} msmarco-5k passages, dense (MiniLM-L6, 384-d) + sparse (sparsebolt BM25), "
+          f"docs/s (higher is better)\n")
+    enc = facts["encode_only_docs_per_s"]
+    rows = [["encode only (both encoders)", "-", "-", f"{enc:.0f}", "-", "-", "-"]]
+    for r in results:
+        d = r["ingest_docs_per_s"]
+        name = f"{'Lite ' + r['milvus_lite']} {r['backend']} (pymilvus {r['pymilvus']})"
+        ins = d["insert_only"]
+        fmt = lambda key: f"{d[key]:.0f}" if key in d else "-"  # noqa: E731
+        rows.append([name, fmt("insert_only"), fmt("hand_loop"), fmt("pipeline"), fmt("pipeline_nocheck"),
+                     f"{d['pipeline'] / min(enc, ins):.0%}" if "pipeline" in d else "-",
+                     f"{d['pipeline'] / d['hand_loop']:.2f}x" if "pipeline" in d else "-"])
+    print(table(["backend", "insert only", "hand loop", "pipeline (skip stored)", "pipeline (no check)",
+                 "pipeline / slowest stage", "pipeline / hand loop"], rows))
+    print(f"\nsparse encoding alone: {facts['encode_sparse_only_docs_per_s']:.0f} docs/s; "
+          f"query encoding p50: dense {facts['query_encode_dense_p50_ms']:.2f} ms, "
+          f"sparse {facts['query_encode_sparse_p50_ms']:.3f} ms")
+    if args.rows:
+        print(f"\nSearch at {args.rows} rows (msmarco-5k passages + synthetic mixes; {args.queries} msmarco queries x "
+              f"{args.search_rounds}; limit 10; dense index {args.index}; pre-encoded queries), ms\n")
+        rows = []
+        for r in results:
+            s = r["search"]
+            rows.append([f"Lite {r['milvus_lite']} {r['backend']}", f"{r['bulk_insert_docs_per_s']:.0f}",
+                         f"{r['flush_s']:.1f} + {r['load_s']:.1f}"]
+                        + [f"{s[m]['p50_ms']:.1f} / {s[m]['p99_ms']:.1f}" for m in ("sparse", "dense", "hybrid")]
+                        + [" / ".join(f"{s[m]['first_ms']:.0f}" for m in ("sparse", "dense", "hybrid"))])
+        print(table(["backend", "insert docs/s", "flush + reload s", "sparse p50/p99", "dense p50/p99", "hybrid p50/p99",
+                     "first search s/d/h"], rows))
+    if args.json:
+        args.json.write_text(json.dumps({"facts": facts, "results": results, "args": vars(args)}, indent=2,
+                                        default=str))
+
+
+if __name__ == "__main__":
+    main()
