@@ -1,0 +1,35 @@
+"""End to end on msmarco-5k: ingest the whole BEIR folder into Milvus Lite, exact row count, and nDCG@10 of
+sparse, dense and hybrid search over its 50 queries (figures printed with -s; floors asserted)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sparsebolt.milvus.collection import TextCollection
+from tests.conftest import beir_dir, read_beir_qrels, read_beir_queries
+from tests.parity.retrieval_metrics import mean_ndcg
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+# Measured with sparsebolt BM25 + all-MiniLM-L6-v2 on Milvus Lite (see the report in bench/README_milvus.md);
+# the floors leave room for index approximation and tie order, not for a broken mode.
+FLOORS = {"sparse": 0.55, "dense": 0.65, "hybrid": 0.65}
+
+
+def test_msmarco_5k_ingest_and_ndcg(tmp_path, bm25, dense_encoder):
+    folder = beir_dir("msmarco-5k")
+    queries = read_beir_queries(folder)
+    qrels = read_beir_qrels(folder)
+    with TextCollection(str(tmp_path / "msmarco.db"), "msmarco", dense=dense_encoder, sparse=bm25) as col:
+        summary = col.ingest(folder, batch_size=256)
+        assert (summary.inserted, summary.skipped, summary.failed) == (5000, 0, 0)
+        assert col.count() == 5000
+        ids, texts = list(queries), list(queries.values())
+        scores = {}
+        for mode in ("sparse", "dense", "hybrid"):
+            results = col.search(texts, mode=mode, limit=10)
+            scores[mode] = mean_ndcg({q: [str(h.id) for h in hits] for q, hits in zip(ids, results)}, qrels)
+    print(f"\nmsmarco-5k nDCG@10: " + ", ".join(f"{m} {v:.4f}" for m, v in scores.items()))
+    for mode, floor in FLOORS.items():
+        assert scores[mode] >= floor, scores
+    assert scores["hybrid"] >= min(scores["sparse"], scores["dense"]), scores
