@@ -200,7 +200,12 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("stemmer", [](const Analyzer& self) { return stemmer_name(self.options().stemmer); });
 
   py::class_<CorpusStatistics, std::shared_ptr<CorpusStatistics>>(m, "CorpusStatistics")
-      .def(py::init<>())
+      .def(py::init([](std::uint64_t shard) {
+             auto stats = std::make_shared<CorpusStatistics>();
+             stats->shard = shard;
+             return stats;
+           }),
+           py::kw_only(), py::arg("shard") = 0)
       .def(
           "add_texts",
           [](CorpusStatistics& self, const Analyzer& analyzer, py::handle texts, int num_threads,
@@ -208,7 +213,7 @@ PYBIND11_MODULE(_core, m) {
             const std::size_t threads = resolve_threads(num_threads);
             Utf8Batch batch = utf8_batch(texts, "corpus", position_offset);
             py::gil_scoped_release release;
-            self.merge(count_texts(analyzer, TextBatch{std::move(batch.views)}, threads));
+            self.append(count_texts(analyzer, TextBatch{std::move(batch.views)}, threads));
           },
           py::arg("analyzer"), py::arg("texts"), py::kw_only(), py::arg("num_threads") = 0,
           py::arg("position_offset") = 0)
@@ -218,10 +223,18 @@ PYBIND11_MODULE(_core, m) {
             const std::size_t threads = resolve_threads(num_threads);
             TokenListBatch batch = token_list_batch(token_lists, position_offset);
             py::gil_scoped_release release;
-            self.merge(count_tokens(batch.batch, threads));
+            self.append(count_tokens(batch.batch, threads));
           },
           py::arg("token_lists"), py::kw_only(), py::arg("num_threads") = 0, py::arg("position_offset") = 0)
-      .def("merge", &CorpusStatistics::merge, py::arg("later"), py::call_guard<py::gil_scoped_release>())
+      .def("merge", &CorpusStatistics::merge, py::arg("other"), py::call_guard<py::gil_scoped_release>())
+      .def("to_bytes", [](const CorpusStatistics& self) { return py::bytes(self.serialize()); })
+      .def_static("from_bytes",
+                  [](const py::bytes& data) {
+                    const std::string_view view = data;
+                    return std::make_shared<CorpusStatistics>(CorpusStatistics::deserialize(view));
+                  },
+                  py::arg("data"))
+      .def_readonly("shard", &CorpusStatistics::shard)
       .def_readonly("document_count", &CorpusStatistics::document_count)
       .def_readonly("total_length", &CorpusStatistics::total_length)
       .def_property_readonly("vocabulary_size", [](const CorpusStatistics& self) { return self.terms.size(); });

@@ -24,16 +24,38 @@ struct TokenBatch {
   std::vector<std::size_t> offsets{0};
 };
 
-// What a BM25 fit needs from a corpus, bounded by its vocabulary. Terms keep first-occurrence order,
-// which is the order pymilvus-model assigns term ids in.
+// Where a term first appeared: the position of its shard in corpus order, then its rank within that
+// shard. Sorting terms by it gives pymilvus-model's term ids (first occurrence over the whole corpus),
+// however the shards were merged.
+struct FirstSeen {
+  std::uint64_t shard = 0;
+  std::uint64_t rank = 0;
+  bool operator<(const FirstSeen& other) const noexcept {
+    return shard != other.shard ? shard < other.shard : rank < other.rank;
+  }
+};
+
+// What a BM25 fit needs from a corpus, bounded by its vocabulary. Statistics of separate shards merge
+// associatively and commutatively into those of the whole corpus.
 struct CorpusStatistics {
   std::int64_t document_count = 0;
   std::int64_t total_length = 0;  // analyzed tokens, stopwords excluded
   StringTable terms;
   std::vector<std::int64_t> document_frequency;
+  std::vector<FirstSeen> first_seen;  // per term; empty in chunk-local counts
+  std::uint64_t shard = 0;            // the shard this object's own documents belong to
 
-  // Adds `later` as if its documents came after this object's documents.
-  void merge(const CorpusStatistics& later);
+  // Adds counts of documents that follow everything this object has counted (same shard).
+  void append(const CorpusStatistics& batch);
+  // Adds statistics of other shards, in any order and any grouping.
+  void merge(const CorpusStatistics& other);
+  // Term ids sorted by first occurrence: the vocabulary order of a fit over the whole corpus.
+  std::vector<std::int32_t> term_order() const;
+
+  // A compact, versioned binary form (varints), for shipping partial statistics between workers.
+  std::string serialize() const;
+  // Throws std::invalid_argument when the bytes are not statistics this version wrote.
+  static CorpusStatistics deserialize(std::string_view bytes);
 };
 
 CorpusStatistics count_texts(const Analyzer& analyzer, const TextBatch& batch, std::size_t threads);

@@ -7,11 +7,9 @@ encoding sends a whole list across the boundary and gets CSR buffers back, built
 
 from __future__ import annotations
 
-import itertools
 import logging
-import os
 import threading
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 from scipy.sparse import csr_array
@@ -20,6 +18,7 @@ from sparsebolt import _core
 from sparsebolt.sparse.analyzer import Analyzer, build_default_analyzer
 from sparsebolt.sparse.default_params import default_params_path
 from sparsebolt.sparse.params_file import Bm25Params, PathLike, read_params, write_params
+from sparsebolt.sparse.statistics import BM25Statistics, analyze_in_python, analyzer_signature
 
 __all__ = ["BM25EmbeddingFunction"]
 
@@ -66,6 +65,7 @@ class BM25EmbeddingFunction:
         self.k1, self.b, self.epsilon = _check_parameters(k1, b, epsilon)
         self.num_workers = num_workers
         self._model: Optional[_core.Bm25Model] = None
+        self._statistics: Optional[BM25Statistics] = None
         self._fit_lock = threading.Lock()
         if corpus is not None:
             self.fit(corpus)
@@ -83,32 +83,44 @@ class BM25EmbeddingFunction:
         larger than memory works: memory stays bounded by the vocabulary). On error nothing changes."""
         if corpus is None or isinstance(corpus, (str, bytes)):
             raise TypeError("corpus must be an iterable of str (a list, or a generator), not " + type(corpus).__name__)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be positive, got {batch_size}")
-        statistics = _core.CorpusStatistics()
-        progress = _progress_bar(corpus, show_progress)
-        position = 0
-        for batch in _batches(corpus, batch_size):
-            self._count(statistics, batch, position)
-            position += len(batch)
-            if progress is not None:
-                progress.update(len(batch))
-        if progress is not None:
-            progress.close()
+        statistics = self.new_statistics()
+        statistics.update(_with_progress(corpus, show_progress, batch_size), batch_size=batch_size, num_workers=self.num_workers)
+        return self.fit_statistics(statistics)
+
+    def partial_fit(self, documents: Iterable[str], *, batch_size: int = DEFAULT_FIT_BATCH_SIZE) -> "BM25EmbeddingFunction":
+        """Adds documents to the statistics of everything fitted so far and refits: afterwards the vectors
+        are those of one ``fit`` over all the documents seen. Use it when the corpus grows."""
+        if self._statistics is None and self._model is not None:
+            raise ValueError(
+                "partial_fit needs the corpus statistics, which a params file does not hold: "
+                "fit on the corpus (or fit_statistics) instead of load()"
+            )
+        statistics = self._statistics or self.new_statistics()
+        staged = self.new_statistics(shard=statistics.shard).merge(statistics)
+        staged.update(documents, batch_size=batch_size, num_workers=self.num_workers)
+        return self.fit_statistics(staged)
+
+    def new_statistics(self, *, shard: int = 0) -> BM25Statistics:
+        """Empty statistics for this function's analyzer: count a shard with ``update``, then ``merge``."""
+        return BM25Statistics(self.analyzer, shard=shard)
+
+    def fit_statistics(self, statistics: BM25Statistics) -> "BM25EmbeddingFunction":
+        """Fits from (merged) statistics: the same model as ``fit`` over all the documents they counted."""
+        if not isinstance(statistics, BM25Statistics):
+            raise TypeError(f"expected BM25Statistics, got {type(statistics).__name__}")
+        if statistics.signature != analyzer_signature(self.analyzer):
+            raise ValueError(f"statistics were counted with analyzer {statistics.signature!r}, not this function's")
         if statistics.document_count == 0:
             raise ValueError("cannot fit BM25 on an empty corpus")
-        model = _core.Bm25Model.from_statistics(statistics, k1=self.k1, b=self.b, epsilon=self.epsilon)
+        model = _core.Bm25Model.from_statistics(statistics._native, k1=self.k1, b=self.b, epsilon=self.epsilon)
         with self._fit_lock:
-            self._model = model
+            self._model, self._statistics = model, statistics
         return self
 
-    def _count(self, statistics: _core.CorpusStatistics, batch: Sequence[Any], position: int) -> None:
-        threads = self._threads()
-        if isinstance(self.analyzer, Analyzer):
-            statistics.add_texts(self.analyzer._native, batch, num_threads=threads, position_offset=position)
-        else:
-            token_lists = self._python_analyze(batch, "corpus", position)
-            statistics.add_token_lists(token_lists, num_threads=threads, position_offset=position)
+    @property
+    def statistics(self) -> Optional[BM25Statistics]:
+        """The statistics of the fitted corpus (None after ``load``, whose file holds only idf)."""
+        return self._statistics
 
     # -- encoding ------------------------------------------------------------------------------
 
@@ -141,7 +153,7 @@ class BM25EmbeddingFunction:
         if isinstance(self.analyzer, Analyzer):
             data, indices, indptr = model.encode_texts(self.analyzer._native, texts, query=query, num_threads=threads)
         else:
-            token_lists = self._python_analyze(texts, what, 0)
+            token_lists = analyze_in_python(self.analyzer, texts, what, 0)
             data, indices, indptr = model.encode_token_lists(token_lists, query=query, num_threads=threads)
         matrix = csr_array((data, indices, indptr), shape=(len(texts), model.dim))
         matrix.has_sorted_indices = True  # the core sorts and merges each row's term ids
@@ -199,7 +211,7 @@ class BM25EmbeddingFunction:
             epsilon=params.epsilon,
         )
         with self._fit_lock:
-            self._model = model
+            self._model, self._statistics = model, None
             self.k1, self.b, self.epsilon = params.k1, params.b, params.epsilon
         return self
 
@@ -217,15 +229,6 @@ class BM25EmbeddingFunction:
 
     def _threads(self) -> int:
         return 0 if self.num_workers is None else int(self.num_workers)
-
-    def _python_analyze(self, texts: Sequence[Any], what: str, position: int) -> list:
-        token_lists = []
-        for offset, text in enumerate(texts):
-            if not isinstance(text, str):
-                kind = "None" if text is None else f"of type {type(text).__name__}"
-                raise TypeError(f"{what}[{position + offset}] is {kind}, expected str")
-            token_lists.append(self.analyzer(text))
-        return token_lists
 
 
 def _check_parameters(k1: float, b: float, epsilon: float) -> tuple[float, float, float]:
@@ -249,23 +252,13 @@ def _as_list(texts: Any, what: str) -> Sequence[Any]:
     return list(texts)
 
 
-def _batches(corpus: Iterable[Any], batch_size: int) -> Iterator[Sequence[Any]]:
-    if isinstance(corpus, (list, tuple)):
-        for start in range(0, len(corpus), batch_size):
-            yield corpus[start : start + batch_size]
-        return
-    iterator = iter(corpus)
-    while batch := list(itertools.islice(iterator, batch_size)):
-        yield batch
-
-
-def _progress_bar(corpus: Iterable[Any], show_progress: bool):
+def _with_progress(corpus: Iterable[Any], show_progress: bool, batch_size: int) -> Iterable[Any]:
     if not show_progress:
-        return None
+        return corpus
     try:
         from tqdm.auto import tqdm
     except ImportError:
         logger.warning("show_progress=True needs tqdm (pip install tqdm)")
-        return None
+        return corpus
     total = len(corpus) if hasattr(corpus, "__len__") else None
-    return tqdm(total=total, unit="doc", desc="BM25 fit", disable=None)
+    return tqdm(corpus, total=total, unit="doc", desc="BM25 fit", disable=None, miniters=batch_size)
