@@ -1,0 +1,204 @@
+"""The dense embedding functions: pymilvus.model's API over one engine that tokenizes, sorts texts by length,
+runs ONNX Runtime on per-batch-padded batches and pools, returning vectors in input order."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .build import graph_path
+from .pooling import l2_normalize, pool, read_pooling
+from .resolve import DEFAULT_MODEL, ModelFiles, resolve_model
+from .session import ProviderSpec, create_session
+from .tokenize import TextTokenizer, read_max_seq_length
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["OnnxEmbeddingFunction", "DefaultEmbeddingFunction", "SentenceTransformerEmbeddingFunction"]
+
+# Texts are tokenized and length-sorted in chunks of this many batches: long inputs stream in bounded memory,
+# and each chunk is still large enough that neighbours in length order pad little.
+_SORT_CHUNK_BATCHES = 16
+_HIDDEN_OUTPUT_NAMES = ("last_hidden_state", "token_embeddings")
+
+
+class OnnxEmbeddingFunction:
+    """A BERT-family sentence-transformers model on ONNX Runtime, no PyTorch.
+
+    ``model_name`` is a hub id (``all-MiniLM-L6-v2`` means ``sentence-transformers/all-MiniLM-L6-v2``) or a local
+    folder; see :func:`sparsebolt.dense.resolve.resolve_model` for where files are looked for. ``precision`` is
+    ``"fp32"`` (same vectors as sentence-transformers) or ``"int8"`` (quantized, faster on CPU). ``threads`` sets
+    onnxruntime's intra-op threads (None: one per core); ``device`` is ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    ``encode_documents``/``encode_queries``/``__call__`` return lists of float32 ``(dim,)`` arrays as in
+    pymilvus.model; :meth:`encode` returns one ``(n, dim)`` array.
+    """
+
+    def __init__(
+        self,
+        model_name: str = DEFAULT_MODEL,
+        tokenizer_name: str | None = None,
+        *,
+        model_path: str | os.PathLike[str] | None = None,
+        precision: str = "fp32",
+        device: str = "cpu",
+        providers: Sequence[ProviderSpec] | None = None,
+        threads: int | None = None,
+        batch_size: int = 32,
+        max_seq_length: int | None = None,
+        normalize_embeddings: bool = True,
+        query_instruction: str = "",
+        doc_instruction: str = "",
+        cache_dir: str | os.PathLike[str] | None = None,
+        local_files_only: bool = False,
+        revision: str | None = None,
+        token: str | None = None,
+    ) -> None:
+        self.batch_size = _check_batch_size(batch_size)
+        self.model_name = model_name
+        self.precision = precision
+        self.normalize_embeddings = normalize_embeddings
+        self.query_instruction = query_instruction
+        self.doc_instruction = doc_instruction
+        hub = {"cache": cache_dir, "revision": revision, "token": token, "local_files_only": local_files_only}
+        self.files: ModelFiles = resolve_model(model_name, model_path=model_path, **hub)
+        tokenizer_files = self.files if tokenizer_name is None else resolve_model(tokenizer_name, **hub)
+        self.tokenizer = TextTokenizer(
+            tokenizer_files.tokenizer, max_length=max_seq_length or read_max_seq_length(self.files.folder)
+        )
+        self.pooling, self._model_normalizes = read_pooling(self.files.folder)
+        self.session = create_session(
+            graph_path(self.files, precision=precision, cache=cache_dir), device=device, providers=providers, threads=threads
+        )
+        self._input_types = {i.name: _NUMPY_TYPES.get(i.type, np.int64) for i in self.session.get_inputs()}
+        self._output, self._output_rank = _pick_output(self.session)
+        self._dim = self._read_dim()
+        logger.debug("loaded %s from %s (%s)", model_name, self.files.folder, self.files.source)
+
+    # pymilvus.model's interface ------------------------------------------------------------------------------
+    def __call__(self, texts: Sequence[str]) -> list[np.ndarray]:
+        return list(self.encode(texts))
+
+    def encode_queries(self, queries: Sequence[str]) -> list[np.ndarray]:
+        return list(self.encode(_prefixed(self.query_instruction, queries, "queries")))
+
+    def encode_documents(self, documents: Sequence[str]) -> list[np.ndarray]:
+        return list(self.encode(_prefixed(self.doc_instruction, documents, "documents")))
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    # the fast path -------------------------------------------------------------------------------------------
+    def encode(self, texts: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:
+        """Embed ``texts`` into one float32 ``(len(texts), dim)`` array, rows in input order."""
+        texts = _check_texts(texts, "texts")
+        size = self.batch_size if batch_size is None else _check_batch_size(batch_size)
+        out = np.empty((len(texts), self._dim), dtype=np.float32)
+        for rows, vectors in self._batches(texts, size):
+            out[rows] = vectors
+        if self.normalize_embeddings and self._model_normalizes:
+            out = l2_normalize(out)
+        return out
+
+    def _batches(self, texts: list[str], size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        chunk = size * _SORT_CHUNK_BATCHES
+        for start in range(0, len(texts), chunk):
+            ids = self.tokenizer.encode_ids(texts[start : start + chunk])
+            order = np.argsort([len(row) for row in ids], kind="stable")
+            for first in range(0, len(order), size):
+                picked = order[first : first + size]
+                input_ids, mask = self.tokenizer.pad([ids[i] for i in picked])
+                yield picked + start, self._forward(input_ids, mask)
+
+    def _forward(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        feeds = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
+        inputs = {name: feeds[name].astype(dtype, copy=False) for name, dtype in self._input_types.items()}
+        hidden = self.session.run([self._output], inputs)[0]
+        return hidden if self._output_rank == 2 else pool(self.pooling, hidden, mask)
+
+    def _read_dim(self) -> int:
+        declared = self.session.get_outputs()
+        width = next(o.shape[-1] for o in declared if o.name == self._output)
+        if isinstance(width, int):
+            return width
+        input_ids, mask = self.tokenizer.pad(self.tokenizer.encode_ids([""]))
+        return int(self._forward(input_ids, mask).shape[-1])
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(model_name={self.model_name!r}, precision={self.precision!r}, dim={self._dim}, "
+            f"max_seq_length={self.tokenizer.max_length}, pooling={self.pooling!r}, source={self.files.source!r})"
+        )
+
+
+DefaultEmbeddingFunction = OnnxEmbeddingFunction
+"""pymilvus.model's ``DefaultEmbeddingFunction``: all-MiniLM-L6-v2, 384 dimensions."""
+
+
+class SentenceTransformerEmbeddingFunction(OnnxEmbeddingFunction):
+    """pymilvus.model's ``SentenceTransformerEmbeddingFunction`` constructor, served by the ONNX engine.
+
+    Any BERT-family sentence-transformers folder or hub id works. Keyword options beyond pymilvus' are those of
+    :class:`OnnxEmbeddingFunction`; ``cache_folder`` (sentence-transformers' name) is accepted for ``cache_dir``.
+    """
+
+    def __init__(
+        self,
+        model_name: str = "all-MiniLM-L6-v2",
+        batch_size: int = 32,
+        query_instruction: str = "",
+        doc_instruction: str = "",
+        device: str = "cpu",
+        normalize_embeddings: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        if "cache_folder" in kwargs:
+            kwargs["cache_dir"] = kwargs.pop("cache_folder")
+        super().__init__(
+            model_name,
+            batch_size=batch_size,
+            query_instruction=query_instruction,
+            doc_instruction=doc_instruction,
+            device=device,
+            normalize_embeddings=normalize_embeddings,
+            **kwargs,
+        )
+
+
+_NUMPY_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
+
+
+def _pick_output(session: Any) -> tuple[str, int]:
+    outputs = session.get_outputs()
+    chosen = next((o for o in outputs if o.name in _HIDDEN_OUTPUT_NAMES), outputs[0])
+    rank = len(chosen.shape)
+    if rank not in (2, 3):
+        raise ValueError(f"graph output {chosen.name!r} has rank {rank}; expected token vectors [batch, seq, dim]")
+    return chosen.name, rank
+
+
+def _check_batch_size(batch_size: int) -> int:
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    return batch_size
+
+
+def _check_texts(texts: Sequence[str], what: str) -> list[str]:
+    if texts is None:
+        raise TypeError(f"{what} must be a list of str, got None")
+    if isinstance(texts, str):
+        raise TypeError(f"{what} must be a list of str, not a single string; wrap it in a list")
+    texts = list(texts)
+    for position, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"{what}[{position}] is {type(text).__name__}, expected str")
+    return texts
+
+
+def _prefixed(prefix: str, texts: Sequence[str], what: str) -> list[str]:
+    texts = _check_texts(texts, what)
+    return [prefix + text for text in texts] if prefix else texts
