@@ -232,3 +232,13 @@ def test_bad_constructor_arguments(kwargs):
 def test_corpus_argument_fits_at_construction_like_pymilvus():
     ef = BM25EmbeddingFunction(corpus=["alpha beta", "beta gamma"])
     assert ef.dim == 3 and ef.corpus_size == 2 and ef.avgdl == 2.0
+
+
+def test_long_terms_sharing_their_first_and_last_bytes_stay_distinct():
+    # The string table compares long keys by their first/last 8 bytes first: these differ only inside.
+    middle = [f"prefixab{c}suffixyz" for c in "0123456789"] + [f"prefixab{c * 9}suffixyz" for c in "abc"]
+    short = ["a", "ab", "abc", "abcd", "abcde", "abcdefg", "abcdefgh", "abcdefghi", "bcdefghi"]
+    corpus = [" ".join(middle), " ".join(short), " ".join(middle[::-1] + short[::-1])]
+    ef = BM25EmbeddingFunction(analyzer=Analyzer(stemmer="none")).fit(corpus)
+    assert list(ef.idf) == middle + short
+    assert np.diff(ef.encode_documents(corpus).indptr).tolist() == [len(middle), len(short), len(middle) + len(short)]
