@@ -38,7 +38,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
-BATCH = 256
+BATCH = 256  # default; --batch overrides
 
 
 # ---- data ---------------------------------------------------------------------------------------------
@@ -79,10 +79,9 @@ def dense_encoder() -> Any:
 
 
 def encode_dense(encoder: Any, texts: list[str], queries: bool = False) -> np.ndarray:
-    from sparsebolt.milvus.vectors import dense_matrix
+    from sparsebolt.milvus.vectors import dense_matrix, encode_dense
 
-    fn = encoder.encode_queries if queries else encoder.encode_documents
-    return dense_matrix(fn(texts), len(texts), encoder.dim)
+    return dense_matrix(encode_dense(encoder, texts, queries=queries), len(texts), encoder.dim)
 
 
 # ---- worker side (runs in a fresh process, possibly another Python) ------------------------------------
@@ -181,6 +180,8 @@ def worker(args: argparse.Namespace) -> None:
     meta = json.loads(Path(args.data).with_suffix(".json").read_text())
     root = Path(tempfile.mkdtemp(prefix="sb-bench-"))
     backend = Backend(args.worker, root)
+    if backend.process is not None and args.pidfile:
+        Path(args.pidfile).write_text(str(backend.process.pid))
     result: dict[str, Any] = {"backend": args.worker, "python": sys.executable}
     try:
         import pymilvus
@@ -284,6 +285,8 @@ def worker(args: argparse.Namespace) -> None:
             col.close()
     finally:
         backend.close()
+        if args.pidfile:
+            Path(args.pidfile).unlink(missing_ok=True)
         shutil.rmtree(root, ignore_errors=True)
     print("RESULT " + json.dumps(result), flush=True)
     sys.stderr.flush()
@@ -366,18 +369,34 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict[str, An
 def run_worker(python: str, backend: str, data: Path, args: argparse.Namespace, real: bool,
                extra_path: Optional[str] = None) -> dict[str, Any]:
     cmd = [python, str(Path(__file__).resolve()), "--worker", backend, "--data", str(data), "--repeats",
-           str(args.repeats), "--rows", str(args.rows), "--search-rounds", str(args.search_rounds), "--index", args.index]
+           str(args.repeats), "--rows", str(args.rows), "--search-rounds", str(args.search_rounds), "--index", args.index,
+           "--batch", str(args.batch), "--pidfile", str(data.with_name(f"{backend}.pid"))]
     if real:
         cmd.append("--real-encoders")
     env = dict(os.environ)
     if extra_path:
         env["PYTHONPATH"] = extra_path + os.pathsep + env.get("PYTHONPATH", "")
     print(f"[bench] {backend} with {python} ...", file=sys.stderr, flush=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    finally:
+        _kill_leftover_server(data.with_name(f"{backend}.pid"))
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"worker {backend} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return json.loads(lines[-1][len("RESULT ") :])
+
+
+def _kill_leftover_server(pidfile: Path) -> None:
+    """A worker that died cannot stop its `milvus-lite server` child (own session): stop it from here."""
+    if not pidfile.is_file():
+        return
+    pid = int(pidfile.read_text())
+    pidfile.unlink()
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
@@ -387,10 +406,12 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def main() -> None:
+    global BATCH
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--docs", type=int, default=2000, help="msmarco-5k passages to ingest (default 2000)")
     p.add_argument("--rows", type=int, default=100_000, help="rows for the search-latency part (0 = skip)")
     p.add_argument("--queries", type=int, default=50)
+    p.add_argument("--batch", type=int, default=BATCH, help=f"ingestion batch size (default {BATCH})")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--search-rounds", type=int, default=2, help="passes over the queries per mode")
     p.add_argument("--index", default="AUTOINDEX", help="dense index type at scale (default AUTOINDEX)")
@@ -400,8 +421,10 @@ def main() -> None:
     p.add_argument("--json", type=Path, help="also write all figures to this JSON file")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--data", help=argparse.SUPPRESS)
+    p.add_argument("--pidfile", help=argparse.SUPPRESS)
     p.add_argument("--real-encoders", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
+    BATCH = args.batch
     if args.worker:
         worker(args)
         return
@@ -424,7 +447,7 @@ def main() -> None:
     import onnxruntime
 
     print(f"\n## Milvus layer benchmark ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"onnxruntime {onnxruntime.__version__}; medians of {args.repeats}; batch {BATCH}; "
+          f"onnxruntime {onnxruntime.__version__}; medians of {args.repeats}; batch {args.batch}; "
           f"total {total:.0f}s)\n")
     print(f"Ingest: {args.docs} msmarco-5k passages, dense (MiniLM-L6, 384-d) + sparse (sparsebolt BM25), "
           f"docs/s (higher is better)\n")

@@ -89,3 +89,40 @@ def test_scores_are_higher_is_better():
     hits = hits_from_milvus(rows, metric="BM25", id_field="id", text_field="text")
     assert hits == [Hit("a", 2.0, "ta", {"lang": "en"}), Hit("b", 1.0, "tb", {})]
     assert hits[0].to_dict() == {"id": "a", "score": 2.0, "text": "ta", "fields": {"lang": "en"}}
+
+
+class _Recorder:
+    """Stands for an encoder from elsewhere: only the pymilvus.model methods may be used."""
+
+    dim = 2
+    doc_instruction = ""
+
+    def __init__(self):
+        self.calls = []
+
+    def encode(self, texts):
+        self.calls.append("encode")
+        return np.ones((len(texts), 2), np.float32)
+
+    def encode_documents(self, texts):
+        self.calls.append("encode_documents")
+        return [np.ones(2, np.float32) for _ in texts]
+
+    encode_queries = encode_documents
+
+
+def test_fast_path_is_only_for_sparsebolt_encoders_without_instructions():
+    from sparsebolt.milvus.vectors import encode_dense
+
+    other = _Recorder()
+    encode_dense(other, ["a"], queries=False)
+    assert other.calls == ["encode_documents"]  # an unknown encode() may mean something else
+    _Recorder.__module__ = "sparsebolt.dense.encoder"
+    try:
+        ours = _Recorder()
+        encode_dense(ours, ["a"], queries=False)
+        ours.doc_instruction = "passage: "
+        encode_dense(ours, ["a"], queries=False)
+        assert ours.calls == ["encode", "encode_documents"]
+    finally:
+        _Recorder.__module__ = __name__

@@ -26,7 +26,7 @@ from sparsebolt.milvus.schema import (
 )
 from sparsebolt.milvus.search import run_search
 from sparsebolt.milvus.sources import Document, Source, count_documents, derive_id, iter_documents
-from sparsebolt.milvus.vectors import dense_matrix, sparse_rows
+from sparsebolt.milvus.vectors import dense_matrix, encode_dense, sparse_rows
 
 logger = logging.getLogger(__name__)
 
@@ -340,7 +340,8 @@ class TextCollection:
                     f"limit of {limit}; split long documents into passages before ingesting"
                 )
         n = len(texts)
-        dense = dense_matrix(self.dense.encode_documents(texts), n, self.spec.dense_dim) if self.spec.has_dense else None
+        dense = (dense_matrix(encode_dense(self.dense, texts, queries=False), n, self.spec.dense_dim)
+                 if self.spec.has_dense else None)
         sparse = sparse_rows(self.sparse.encode_documents(texts), n) if self.spec.sparse_mode == "client" else None
         reserved = self.spec.reserved_fields
         rows = []

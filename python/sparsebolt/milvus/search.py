@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional, Sequence
 from sparsebolt.milvus.results import Hit, hits_from_milvus
 from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
 from sparsebolt.milvus.schema import CollectionSpec
-from sparsebolt.milvus.vectors import dense_matrix, sparse_query_dicts
+from sparsebolt.milvus.vectors import dense_matrix, encode_dense, sparse_query_dicts
 
 __all__ = ["MODES", "RANKERS", "run_search"]
 
@@ -86,7 +86,7 @@ def run_search(
 
 
 def _dense_queries(encoder: Any, queries: Sequence[str], spec: CollectionSpec) -> list[Any]:
-    matrix = dense_matrix(encoder.encode_queries(list(queries)), len(queries), spec.dense_dim)
+    matrix = dense_matrix(encode_dense(encoder, queries, queries=True), len(queries), spec.dense_dim)
     return list(matrix)
 
 

@@ -7,7 +7,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["dense_matrix", "sparse_rows", "sparse_query_dicts", "EMPTY_SPARSE_INDEX", "EMPTY_SPARSE_WEIGHT"]
+__all__ = ["dense_matrix", "encode_dense", "sparse_rows", "sparse_query_dicts", "EMPTY_SPARSE_INDEX", "EMPTY_SPARSE_WEIGHT"]
 
 # Milvus's largest sparse index (2**32 - 2). Milvus Lite 3.x refuses a stored sparse vector without a nonzero
 # weight, so a document with no known term gets this one tiny weight: no query ever has this index, so it
@@ -34,6 +34,19 @@ def dense_matrix(vectors: Any, n: int, dim: Optional[int]) -> np.ndarray:
     if not np.isfinite(matrix).all():
         raise ValueError("the dense encoder returned NaN or infinite values")
     return matrix
+
+
+def encode_dense(encoder: Any, texts: Sequence[str], *, queries: bool) -> Any:
+    """``encoder.encode_documents``/``encode_queries`` of ``texts``, through sparsebolt's 2-D fast path when it applies.
+
+    sparsebolt's ONNX encoders have ``encode(texts) -> (n, dim)`` array, which skips building one array per text;
+    it adds no instruction prefix, so it is used only when the encoder has none for this side.
+    """
+    fast = getattr(encoder, "encode", None)
+    instruction = getattr(encoder, "query_instruction" if queries else "doc_instruction", "")
+    if fast is not None and not instruction and type(encoder).__module__.startswith("sparsebolt.dense"):
+        return fast(list(texts))
+    return (encoder.encode_queries if queries else encoder.encode_documents)(list(texts))
 
 
 def _csr_parts(matrix: Any, n: int, *, queries: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
