@@ -1,0 +1,129 @@
+"""``python -m sparsebolt.ray ingest FILES... --uri http://host:19530``: the distributed ingestion job.
+Connects to a Ray cluster (``--address``) or starts a local one; re-running the same command resumes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any, Optional, Sequence
+
+__all__ = ["main", "build_parser"]
+
+EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_INGEST = 2, 3, 4
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sparsebolt.ray",
+        description="Distributed ingestion on Ray Data: files to a Milvus collection, resumable.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="encode files and store them in a Milvus server collection")
+    p.add_argument("paths", nargs="+", help="JSONL, Parquet, CSV/TSV files, BEIR folders, or folders of such files")
+    p.add_argument("--format", choices=["jsonl", "parquet", "csv", "tsv", "beir"],
+                   help="input format (default: from each file's extension)")
+    p.add_argument("--id-field", default="id", help="record field with the document id (default: id, then _id)")
+    p.add_argument("--text-field", default="text", help="record field with the text (default: text)")
+    p.add_argument("--uri", required=True, help="Milvus server address, e.g. http://milvus:19530")
+    p.add_argument("--collection", default="documents", help="collection name (default: documents)")
+    p.add_argument("--token", default="", help="token for a secured server (user:password or API key)")
+    p.add_argument("--db-name", default="", help="Milvus database (default: the server's default)")
+    p.add_argument("--dense", choices=["minilm", "minilm-int8", "none"], default="minilm",
+                   help="dense encoder built on each worker (default: minilm, all-MiniLM-L6-v2 fp32)")
+    p.add_argument("--sparse", choices=["bm25", "none"], default="bm25",
+                   help="bm25: fitted across the cluster, or taken from the collection on a re-run (default)")
+    p.add_argument("--id-type", choices=["str", "int"], default="str", help="primary key type for a new collection")
+    p.add_argument("--batch-size", type=int, default=256, help="documents per Milvus insert (default: 256)")
+    p.add_argument("--rows-per-call", type=int, default=2048, help="documents per worker call (default: 2048)")
+    p.add_argument("--on-existing", choices=["skip", "upsert", "insert"], default="skip",
+                   help="skip (default, resumable), upsert (replace), insert (no check, fastest first load)")
+    p.add_argument("--drop", action="store_true", help="drop the collection first (never on a resume)")
+    p.add_argument("--workers", type=int, default=None, help="ingest actors (default: Ray autoscales)")
+    p.add_argument("--cpus-per-worker", type=float, default=1.0, help="CPUs (and encoder threads) per actor")
+    p.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs per actor (for a CUDA dense encoder)")
+    p.add_argument("--address", default=None,
+                   help="Ray cluster address (default: RAY_ADDRESS, or a new local cluster)")
+    p.add_argument("--num-cpus", type=int, default=None, help="CPUs of a new local Ray cluster")
+    p.add_argument("--retries", type=int, default=4, help="attempts for transient Milvus errors (default: 4)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per Milvus call (default: 30)")
+    p.add_argument("--progress", action="store_true", help="draw a progress bar on stderr")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    return parser
+
+
+def _dense(choice: str, cpus: float, gpus: float) -> Any:
+    if choice == "none":
+        return None
+    import functools  # noqa: PLC0415
+
+    from sparsebolt.dense import DefaultEmbeddingFunction  # noqa: PLC0415
+
+    return functools.partial(DefaultEmbeddingFunction, precision="int8" if choice == "minilm-int8" else "fp32",
+                             threads=max(1, int(cpus)), device="cuda" if gpus > 0 else "cpu")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    import ray  # noqa: PLC0415
+
+    from sparsebolt.milvus.retry import RetryPolicy  # noqa: PLC0415
+    from sparsebolt.ray import ingest  # noqa: PLC0415
+
+    if args.dense == "none" and args.sparse == "none":
+        raise ValueError("--dense none and --sparse none leave nothing to store; keep at least one")
+    sparse = None
+    if args.sparse == "bm25":
+        from sparsebolt.sparse import BM25EmbeddingFunction  # noqa: PLC0415
+
+        sparse = BM25EmbeddingFunction(num_workers=max(1, int(args.cpus_per_worker)))
+    ray.init(address=args.address, num_cpus=args.num_cpus, include_dashboard=False,
+             log_to_driver=args.verbose, configure_logging=False)
+    try:
+        summary = ingest(
+            args.paths, uri=args.uri, collection=args.collection, dense=_dense(args.dense, args.cpus_per_worker,
+                                                                               args.gpus_per_worker),
+            sparse=sparse, token=args.token, db_name=args.db_name, format=args.format, id_field=args.id_field,
+            text_field=args.text_field, id_type=args.id_type, on_existing=args.on_existing,
+            batch_size=args.batch_size, rows_per_call=args.rows_per_call, workers=args.workers,
+            num_cpus=args.cpus_per_worker, num_gpus=args.gpus_per_worker, drop_existing=args.drop,
+            retry=RetryPolicy(attempts=args.retries, timeout=args.timeout), show_progress=args.progress,
+        )
+    finally:
+        ray.shutdown()
+    if args.json:
+        print(json.dumps(summary.to_dict()))
+    else:
+        print(f"{summary.inserted} inserted, {summary.skipped} skipped in {summary.seconds:.1f}s "
+              f"({summary.docs_per_second:.0f} docs/s) into {args.collection!r}")
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+    from sparsebolt.milvus.ingest import IngestError  # noqa: PLC0415
+    from sparsebolt.milvus.retry import MilvusUnavailableError  # noqa: PLC0415
+
+    try:
+        return cmd_ingest(args)
+    except MilvusUnavailableError as exc:
+        print(f"sparsebolt.ray {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except IngestError as exc:
+        print(f"sparsebolt.ray {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_INGEST
+    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
+        print(f"sparsebolt.ray {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"sparsebolt.ray {args.command}: interrupted; re-run the same command to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Encoders on Ray workers: how each is shipped and built once per worker, and the ``encode_documents`` stage.
+Dense encoders travel as factories (a class or zero-arg callable); BM25 travels as its analyzer and statistics."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from sparsebolt.ray._ray import actor_pool, require_ray
+from sparsebolt.ray.documents import TEXT
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["encode_documents", "dense_factory", "SparseRecipe", "DENSE", "SPARSE_INDICES", "SPARSE_VALUES"]
+
+DENSE, SPARSE_INDICES, SPARSE_VALUES = "dense", "sparse_indices", "sparse_values"
+
+_FACTORY_ADVICE = (
+    "encoders are built once on each Ray worker: pass a class or a zero-argument factory, e.g. "
+    "dense=DefaultEmbeddingFunction or dense=functools.partial(OnnxEmbeddingFunction, 'all-MiniLM-L6-v2', "
+    "precision='int8')"
+)
+
+
+def dense_factory(dense: Any) -> Optional[Callable[[], Any]]:
+    """``dense`` as a zero-argument factory that Ray can ship: a class or callable as is, an encoder
+    instance only when it pickles (an ONNX session does not: pass its class or a partial instead)."""
+    if dense is None:
+        return None
+    if isinstance(dense, type) or (callable(dense) and not hasattr(dense, "encode_documents")):
+        return dense
+    if not hasattr(dense, "encode_documents"):
+        raise TypeError(f"dense must be an encoder factory; got {type(dense).__name__}. {_FACTORY_ADVICE}")
+    try:
+        payload = pickle.dumps(dense)
+    except Exception as exc:  # noqa: BLE001 - any pickling failure means the same advice
+        raise TypeError(f"this {type(dense).__name__} instance cannot be shipped to workers ({exc}); {_FACTORY_ADVICE}") from exc
+    return _Unpickle(payload)
+
+
+@dataclass(frozen=True)
+class _Unpickle:
+    payload: bytes
+
+    def __call__(self) -> Any:
+        return pickle.loads(self.payload)
+
+
+@dataclass(frozen=True)
+class SparseRecipe:
+    """What a worker needs to rebuild a sparsebolt BM25 encoder: its analyzer, parameters and (when fitted)
+    its statistics or saved parameters. Without either, the worker gets an unfitted encoder (which a
+    ``TextCollection`` then loads from the statistics saved with the collection)."""
+
+    analyzer: Any
+    k1: float
+    b: float
+    epsilon: float
+    statistics: Optional[bytes] = None
+    params: Optional[bytes] = None
+    num_threads: int = 1
+
+    @classmethod
+    def of(cls, encoder: Any, *, fitted: bool = True, num_threads: int = 1) -> "SparseRecipe":
+        if not hasattr(encoder, "new_statistics"):
+            raise TypeError(
+                f"the Ray integration ships sparsebolt's BM25EmbeddingFunction to workers, got {type(encoder).__name__}"
+            )
+        statistics = params = None
+        if fitted and encoder.dim > 0:
+            if encoder.statistics is not None:
+                statistics = encoder.statistics.to_bytes()
+            else:  # loaded from a params file: no statistics, ship the file's contents
+                from sparsebolt.milvus.stats import encoder_state  # noqa: PLC0415
+
+                params = encoder_state(encoder)
+        return cls(encoder.analyzer, encoder.k1, encoder.b, encoder.epsilon, statistics, params, num_threads)
+
+    def build(self) -> Any:
+        from sparsebolt.sparse import BM25EmbeddingFunction, BM25Statistics  # noqa: PLC0415
+
+        encoder = BM25EmbeddingFunction(self.analyzer, k1=self.k1, b=self.b, epsilon=self.epsilon,
+                                        num_workers=self.num_threads)
+        if self.statistics is not None:
+            encoder.fit_statistics(BM25Statistics.from_bytes(self.statistics, self.analyzer))
+        elif self.params is not None:
+            from sparsebolt.milvus.stats import restore_encoder  # noqa: PLC0415
+
+            restore_encoder(encoder, self.params)
+        return encoder
+
+
+def encode_documents(
+    documents: Any,
+    *,
+    dense: Any = None,
+    sparse: Any = None,
+    text_column: str = TEXT,
+    batch_size: int = 256,
+    workers: Optional[int] = None,
+    num_cpus: float = 1,
+    num_gpus: float = 0,
+) -> Any:
+    """The dataset with vector columns added: ``dense`` (fixed-size list of float32) and/or
+    ``sparse_indices``/``sparse_values`` (a CSR row per document: term ids and BM25 weights).
+
+    ``dense`` is an encoder factory (see :func:`dense_factory`); ``sparse`` a fitted sparsebolt
+    ``BM25EmbeddingFunction`` (e.g. from :func:`~sparsebolt.ray.fit_bm25`). Each of ``workers`` actors
+    (None: Ray autoscales) builds its encoders once and encodes ``batch_size`` rows per call with
+    ``num_cpus`` threads; set ``num_gpus`` for a CUDA encoder.
+    """
+    require_ray()
+    if dense is None and sparse is None:
+        raise ValueError("pass dense= and/or sparse=: there is nothing to encode")
+    recipe = None
+    if sparse is not None:
+        if getattr(sparse, "dim", 0) <= 0:
+            raise ValueError("the sparse encoder is not fitted: fit it first (sparsebolt.ray.fit_bm25)")
+        recipe = SparseRecipe.of(sparse, num_threads=_threads(num_cpus))
+    return documents.map_batches(
+        _EncodeBatches,
+        fn_constructor_kwargs={"dense": dense_factory(dense), "sparse": recipe, "text_column": text_column,
+                               "threads": _threads(num_cpus)},
+        batch_size=batch_size,
+        batch_format="pyarrow",
+        compute=actor_pool(workers),
+        num_cpus=num_cpus,
+        num_gpus=num_gpus,
+    )
+
+
+class _EncodeBatches:
+    """One per Ray actor: builds the encoders once, then adds vector columns to every batch."""
+
+    def __init__(self, dense: Optional[Callable[[], Any]], sparse: Optional[SparseRecipe], text_column: str,
+                 threads: int) -> None:
+        self.dense = dense() if dense is not None else None
+        self.sparse = sparse.build() if sparse is not None else None
+        self.text_column = text_column
+        logger.debug("encoder worker ready (dense=%s, sparse=%s, %d threads)", type(self.dense).__name__,
+                     type(self.sparse).__name__, threads)
+
+    def __call__(self, batch: Any) -> Any:
+        import pyarrow as pa  # noqa: PLC0415
+
+        from sparsebolt.milvus.vectors import dense_matrix  # noqa: PLC0415
+
+        texts = batch.column(self.text_column).to_pylist()
+        n = len(texts)
+        if self.dense is not None:
+            matrix = dense_matrix(self.dense.encode_documents(texts), n, int(self.dense.dim))
+            flat = pa.array(matrix.reshape(-1), type=pa.float32())
+            batch = batch.append_column(DENSE, pa.FixedSizeListArray.from_arrays(flat, matrix.shape[1]))
+        if self.sparse is not None:
+            csr = self.sparse.encode_documents(texts)
+            offsets = pa.array(csr.indptr.astype("int32", copy=False), type=pa.int32())
+            indices = pa.array(csr.indices.astype("int32", copy=False), type=pa.int32())
+            values = pa.array(csr.data.astype("float32", copy=False), type=pa.float32())
+            batch = batch.append_column(SPARSE_INDICES, pa.ListArray.from_arrays(offsets, indices))
+            batch = batch.append_column(SPARSE_VALUES, pa.ListArray.from_arrays(offsets, values))
+        return batch
+
+
+def _threads(num_cpus: float) -> int:
+    return max(1, int(num_cpus))

@@ -1,0 +1,218 @@
+"""The distributed ingestion job: files (or a document dataset) to a filled Milvus collection, safe to re-run.
+The driver opens the collection and fits BM25; Ray actors encode and write through the Milvus layer's pipeline."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from typing import Any, Optional, Sequence, Union
+
+from sparsebolt.milvus.connection import is_lite_uri
+from sparsebolt.milvus.ingest import ON_EXISTING, IngestError, IngestSummary, run_pipeline
+from sparsebolt.milvus.retry import RetryPolicy
+from sparsebolt.ray._ray import actor_pool, require_ray
+from sparsebolt.ray.documents import documents_from_batch, read_documents
+from sparsebolt.ray.encode import SparseRecipe, dense_factory
+from sparsebolt.ray.fit import fit_bm25
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ingest", "DEFAULT_ROWS_PER_CALL"]
+
+DEFAULT_ROWS_PER_CALL = 2048
+_INSERTED, _SKIPPED = "inserted", "skipped"
+_RESUME = "run the same job again"
+
+
+def ingest(
+    source: Any,
+    *,
+    uri: str,
+    collection: str = "documents",
+    dense: Any = None,
+    sparse: Any = None,
+    token: str = "",
+    db_name: str = "",
+    format: Optional[str] = None,  # noqa: A002 - mirrors the CLI flag
+    id_field: str = "id",
+    text_field: str = "text",
+    id_type: str = "str",
+    on_existing: str = "skip",
+    batch_size: int = 256,
+    rows_per_call: int = DEFAULT_ROWS_PER_CALL,
+    workers: Optional[int] = None,
+    num_cpus: float = 1,
+    num_gpus: float = 0,
+    drop_existing: bool = False,
+    retry: RetryPolicy = RetryPolicy(),
+    show_progress: bool = False,
+) -> IngestSummary:
+    """Encode ``source`` and store it in a Milvus collection with Ray; re-run it after any failure.
+
+    ``source``: paths for :func:`~sparsebolt.ray.read_documents` (JSONL, Parquet, CSV, BEIR folders), or a
+    document dataset from ``read_documents``/``as_documents``. ``uri`` must be a Milvus server
+    (``http://host:19530``): many processes write at once, which a Milvus Lite file does not allow.
+    ``dense`` is an encoder factory (``DefaultEmbeddingFunction``, or a ``functools.partial``), built once
+    on the driver (for its dim) and once per worker; ``sparse`` a sparsebolt ``BM25EmbeddingFunction``.
+
+    Steps: (1) the driver creates or opens the collection (checked as ``TextCollection`` does); an unfitted
+    BM25 encoder takes the statistics already saved with the collection, or else is fitted across the
+    cluster (:func:`~sparsebolt.ray.fit_bm25`, the exact single-machine fit) and its statistics saved;
+    (2) ``workers`` Ray actors (None: Ray autoscales), each with ``num_cpus``/``num_gpus``, take
+    ``rows_per_call`` documents at a time through the Milvus layer's pipeline: ids made the same way,
+    ``batch_size`` documents per insert, ids already stored skipped before encoding
+    (``on_existing="skip"``), transient errors retried per ``retry``; Ray re-runs the calls of a worker that
+    died; (3) the driver flushes once. A re-run after a crash skips what is stored: no document is lost
+    or stored twice, provided the input repeats no id (repeats within one call are stored once; across
+    workers use ``on_existing="upsert"``). Returns the totals; ``show_progress`` draws a bar.
+    """
+    ray = require_ray()
+    from sparsebolt.milvus.collection import TextCollection  # noqa: PLC0415 - imports pymilvus
+
+    if not isinstance(uri, str) or is_lite_uri(uri):
+        raise ValueError(
+            f"uri {uri!r} is a Milvus Lite file, which one process at a time can open; a Ray job writes from "
+            f"many workers: give a Milvus server address (e.g. http://host:19530; `milvus-lite server` for tests)"
+        )
+    if on_existing not in ON_EXISTING:
+        raise ValueError(f"on_existing must be one of {list(ON_EXISTING)}, got {on_existing!r}")
+    if dense is None and sparse is None:
+        raise ValueError("pass dense= and/or sparse=: there would be nothing to store")
+    for name, value in (("batch_size", batch_size), ("rows_per_call", rows_per_call)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    make_dense = dense_factory(dense)
+    if sparse is not None:
+        SparseRecipe.of(sparse, fitted=False)  # type check before any work
+    documents = source if isinstance(source, ray.data.Dataset) else read_documents(
+        _as_paths(source), format=format, id_field=id_field, text_field=text_field)
+
+    started = time.perf_counter()
+    probe = make_dense() if make_dense is not None else None
+    opened = dict(dense=probe, token=token, db_name=db_name, id_type=id_type, retry=retry)
+    with TextCollection(uri, collection, sparse=sparse, drop_existing=drop_existing, **opened) as stored:
+        if sparse is not None and sparse.dim <= 0:  # neither fitted nor saved with the collection
+            logger.info("fitting BM25 across the cluster")
+            fit_bm25(documents, sparse)
+    if sparse is not None:  # reopening with the fitted encoder saves its statistics (or checks them)
+        TextCollection(uri, collection, sparse=sparse, **opened).close()
+
+    constructor = {
+        "uri": uri, "token": token, "db_name": db_name, "collection": collection, "dense": make_dense,
+        "sparse": None if sparse is None else SparseRecipe.of(sparse, fitted=False, num_threads=max(1, int(num_cpus))),
+        "on_existing": on_existing, "batch_size": batch_size, "retry": retry,
+    }
+    results = documents.map_batches(
+        _IngestBatches,
+        fn_constructor_kwargs=constructor,
+        batch_size=rows_per_call,
+        batch_format="pyarrow",
+        compute=actor_pool(workers),
+        num_cpus=num_cpus,
+        num_gpus=num_gpus,
+    )
+    summary = IngestSummary(collection=collection)
+    progress = _progress(show_progress, collection)
+    try:
+        for batch in results.iter_batches(batch_size=None, batch_format="pyarrow"):
+            inserted = sum(batch.column(_INSERTED).to_pylist())
+            skipped = sum(batch.column(_SKIPPED).to_pylist())
+            summary.inserted += inserted
+            summary.skipped += skipped
+            progress.update(inserted + skipped)
+            logger.debug("%d stored so far (%d inserted, %d skipped)", summary.inserted + summary.skipped,
+                         summary.inserted, summary.skipped)
+    except Exception as exc:
+        summary.seconds = time.perf_counter() - started
+        raise IngestError(
+            f"the Ray ingestion into {collection!r} stopped: {_cause(exc)}. At least {summary.inserted} documents "
+            f"were inserted in this run. To resume, {_RESUME}: documents already stored are skipped, "
+            f"none is duplicated.",
+            summary,
+        ) from exc
+    finally:
+        progress.close()
+    if summary.inserted:
+        with TextCollection(uri, collection, **opened, create=False) as stored:
+            stored.flush()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+class _IngestBatches:
+    """One per Ray actor: a ``TextCollection`` with its encoders, opened once; each call runs the Milvus
+    layer's pipeline (ids, skip-if-stored, encode, batched writes with retry) over one block of documents."""
+
+    def __init__(self, *, uri: str, token: str, db_name: str, collection: str, dense: Any, sparse: Optional[SparseRecipe],
+                 on_existing: str, batch_size: int, retry: RetryPolicy) -> None:
+        from sparsebolt.milvus.collection import TextCollection  # noqa: PLC0415
+
+        self.collection = TextCollection(
+            uri, collection, dense=dense() if dense is not None else None,
+            sparse=sparse.build() if sparse is not None else None,  # unfitted: loads the collection's statistics
+            token=token, db_name=db_name, retry=retry, create=False,
+        )
+        if sparse is not None and self.collection.sparse.dim <= 0:
+            raise RuntimeError(f"collection {collection!r} has no saved BM25 statistics for the worker to load")
+        self.on_existing, self.batch_size = on_existing, batch_size
+        logger.debug("ingest worker %d ready for %r", os.getpid(), collection)
+
+    def __call__(self, batch: Any) -> Any:
+        import pyarrow as pa  # noqa: PLC0415
+
+        c = self.collection
+        summary = run_pipeline(
+            documents_from_batch(batch),
+            collection=c.name,
+            make_id=c._make_id,
+            encode_rows=c._encode_rows,
+            write=c._writer(self.on_existing),
+            stored=c._stored_ids,
+            on_existing=self.on_existing,
+            batch_size=self.batch_size,
+            retry=c.retry,
+            resume_hint=_RESUME,
+        )
+        logger.debug("worker %d stored a block: %d inserted, %d skipped", os.getpid(), summary.inserted, summary.skipped)
+        return pa.table({_INSERTED: [summary.inserted], _SKIPPED: [summary.skipped]})
+
+
+def _as_paths(source: Any) -> Union[str, Sequence[Any]]:
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    if isinstance(source, (list, tuple)) and all(isinstance(p, (str, os.PathLike)) for p in source):
+        return list(source)
+    raise TypeError(
+        f"source must be a path, a list of paths, or a document dataset (sparsebolt.ray.read_documents), "
+        f"got {type(source).__name__}"
+    )
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost message of a Ray task error (Ray wraps the worker's exception with its traceback)."""
+    inner = getattr(exc, "cause", None) or exc.__cause__
+    while inner is not None and (getattr(inner, "cause", None) or inner.__cause__) is not None:
+        inner = getattr(inner, "cause", None) or inner.__cause__
+    target = inner or exc
+    first = str(target).strip().splitlines()[-1] if str(target).strip() else ""
+    return f"{type(target).__name__}: {first}"
+
+
+class _NoProgress:
+    def update(self, n: int) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def _progress(show: bool, collection: str) -> Any:
+    if not show:
+        return _NoProgress()
+    try:
+        from tqdm.auto import tqdm  # noqa: PLC0415 - optional
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        return _NoProgress()
+    return tqdm(unit="doc", unit_scale=True, desc=f"ray ingest {collection}", file=sys.stderr, dynamic_ncols=True)
