@@ -295,7 +295,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"Ingested {summary.inserted} documents into {args.collection!r} at {args.uri} "
                   f"in {summary.seconds:.1f}s.\n")
-        for mode in collection.modes:
+        for mode in ("sparse", "dense", "hybrid"):
+            if mode not in collection.modes:
+                continue
             results = collection.search(queries, mode=mode, limit=args.limit, output_fields=["topic"])
             for query, hits in zip(queries, results):
                 output.append({"query": query, "mode": mode, "hits": [h.to_dict() for h in hits]})
