@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
 
 from tests.conftest import beir_dir
+from tests.integration.ray_helpers import (  # noqa: F401 - ray_local is a fixture
+    IGNORE_RAY_DEPRECATIONS,
+    ray,
+    ray_local,
+    stored_ids,
+    synthetic_corpus,
+)
 
-pytestmark = [
-    pytest.mark.integration,
-    # Ray Data warns about its own deprecated settings when it builds its DataContext; not ours to fix.
-    pytest.mark.filterwarnings(r"ignore::DeprecationWarning:ray(\..*)?"),
-]
-
-ray = pytest.importorskip("ray")
-pytest.importorskip("ray.data")
+pytestmark = [pytest.mark.integration, IGNORE_RAY_DEPRECATIONS]
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
@@ -29,18 +28,6 @@ from sparsebolt.ray import as_documents, encode_documents, fit_bm25, ingest, rea
 from sparsebolt.sparse import BM25EmbeddingFunction  # noqa: E402
 
 N_SYNTHETIC = 2000
-
-
-@pytest.fixture(scope="module")
-def ray_local() -> Iterator[None]:
-    ray.init(num_cpus=2, object_store_memory=256 * 2**20, include_dashboard=False, log_to_driver=False,
-             configure_logging=False)
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -160,40 +147,13 @@ def _dense_factory_or_none():
 # ---- the ingestion job ---------------------------------------------------------------------------------
 
 
-def _synthetic_corpus(folder: Path, n: int) -> list[Path]:
-    """Two JSONL files of ``n`` documents with unique ids and metadata."""
-    paths = [folder / "part-0.jsonl", folder / "part-1.jsonl"]
-    split = n // 3
-    with paths[0].open("w") as a, paths[1].open("w") as b:
-        for i in range(n):
-            handle = a if i < split else b
-            handle.write(json.dumps({"id": f"doc-{i}", "text": f"passage {i} about topic{i % 97} and word{i}",
-                                     "group": i % 5}) + "\n")
-    return paths
-
-
-def _stored_ids(uri: str, collection: str) -> list[str]:
-    from pymilvus import MilvusClient
-
-    client = MilvusClient(uri=uri)
-    try:
-        ids: list[str] = []
-        iterator = client.query_iterator(collection, batch_size=1000, filter="", output_fields=["id"])
-        while batch := iterator.next():
-            ids.extend(row["id"] for row in batch)
-        iterator.close()
-        return ids
-    finally:
-        client.close()
-
-
 def test_ingest_job_stores_every_id_once_with_the_single_machine_bm25(ray_local, lite_server, tmp_path):
-    paths = _synthetic_corpus(tmp_path, N_SYNTHETIC)
+    paths = synthetic_corpus(tmp_path, N_SYNTHETIC)
     sparse = BM25EmbeddingFunction()
     summary = ingest(paths, uri=lite_server.uri, collection="ray_job", sparse=sparse, workers=2, batch_size=100,
                      rows_per_call=400)
     assert (summary.inserted, summary.skipped) == (N_SYNTHETIC, 0)
-    ids = _stored_ids(lite_server.uri, "ray_job")
+    ids = stored_ids(lite_server.uri, "ray_job")
     assert len(ids) == len(set(ids)) == N_SYNTHETIC
     assert set(ids) == {f"doc-{i}" for i in range(N_SYNTHETIC)}
 
@@ -219,22 +179,22 @@ def test_ingest_job_stores_every_id_once_with_the_single_machine_bm25(ray_local,
     again = ingest(paths, uri=lite_server.uri, collection="ray_job", sparse=BM25EmbeddingFunction(), workers=2,
                    rows_per_call=400)
     assert (again.inserted, again.skipped) == (0, N_SYNTHETIC)
-    assert len(_stored_ids(lite_server.uri, "ray_job")) == N_SYNTHETIC
+    assert len(stored_ids(lite_server.uri, "ray_job")) == N_SYNTHETIC
 
 
 def test_ingest_dense_only(ray_local, lite_server, tmp_path):
     dense = _dense_factory_or_none()
     if dense is None:
         pytest.skip("the dense encoder cannot be built here")
-    paths = _synthetic_corpus(tmp_path, 300)
+    paths = synthetic_corpus(tmp_path, 300)
     summary = ingest(paths, uri=lite_server.uri, collection="ray_dense", dense=dense, workers=1, rows_per_call=150)
     assert summary.inserted == 300
-    ids = _stored_ids(lite_server.uri, "ray_dense")
+    ids = stored_ids(lite_server.uri, "ray_dense")
     assert sorted(ids) == sorted(f"doc-{i}" for i in range(300))
 
 
 def test_ingest_refuses_bad_input(ray_local, tmp_path):
-    paths = _synthetic_corpus(tmp_path, 10)
+    paths = synthetic_corpus(tmp_path, 10)
     with pytest.raises(ValueError, match="Milvus Lite file"):
         ingest(paths, uri=str(tmp_path / "x.db"), sparse=BM25EmbeddingFunction())
     with pytest.raises(ValueError, match="nothing to store"):
