@@ -242,3 +242,16 @@ def test_long_terms_sharing_their_first_and_last_bytes_stay_distinct():
     ef = BM25EmbeddingFunction(analyzer=Analyzer(stemmer="none")).fit(corpus)
     assert list(ef.idf) == middle + short
     assert np.diff(ef.encode_documents(corpus).indptr).tolist() == [len(middle), len(short), len(middle) + len(short)]
+
+
+def test_pickled_function_encodes_the_same_and_can_keep_fitting():
+    import pickle
+
+    corpus = make_corpus(300)
+    ef = BM25EmbeddingFunction(num_workers=2).fit(corpus)
+    clone = pickle.loads(pickle.dumps(ef))
+    assert (clone.encode_documents(corpus) != ef.encode_documents(corpus)).nnz == 0
+    assert clone.encode_query_as_dict("alpha beta") == ef.encode_query_as_dict("alpha beta")
+    more = make_corpus(50, seed=99)
+    assert list(clone.partial_fit(more).idf.items()) == list(ef.partial_fit(more).idf.items())
+    assert pickle.loads(pickle.dumps(BM25EmbeddingFunction())).dim == 0

@@ -219,6 +219,30 @@ class BM25EmbeddingFunction:
         state = f"dim={self.dim}, corpus_size={self.corpus_size}" if self._model is not None else "not fitted"
         return f"BM25EmbeddingFunction({state}, k1={self.k1}, b={self.b}, epsilon={self.epsilon}, analyzer={self.analyzer!r})"
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The native model is rebuilt from its parts, so the function pickles (multiprocessing, Ray).
+        state = {key: value for key, value in self.__dict__.items() if key not in ("_model", "_fit_lock", "_statistics")}
+        model = self._model
+        if model is not None:
+            state["_model_parts"] = (model.terms(), model.idf(), model.document_count, model.average_length)
+        if self._statistics is not None:
+            state["_statistics_bytes"] = self._statistics.to_bytes()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        parts = state.pop("_model_parts", None)
+        statistics_bytes = state.pop("_statistics_bytes", None)
+        self.__dict__.update(state)
+        self._fit_lock = threading.Lock()
+        self._model = None
+        if parts is not None:
+            terms, idf, document_count, average_length = parts
+            self._model = _core.Bm25Model.from_saved(
+                terms, idf, document_count=document_count, average_length=average_length,
+                k1=self.k1, b=self.b, epsilon=self.epsilon,
+            )
+        self._statistics = None if statistics_bytes is None else BM25Statistics.from_bytes(statistics_bytes, self.analyzer)
+
     # -- helpers -------------------------------------------------------------------------------
 
     def _fitted_model(self) -> _core.Bm25Model:
