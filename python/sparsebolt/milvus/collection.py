@@ -99,6 +99,18 @@ class TextCollection:
         self.sparse = None if isinstance(sparse, MilvusBM25) else sparse
         self._owns_client = client is None
         self.client = client if client is not None else connect(uri, token=token, db_name=db_name, retry=retry)
+        try:
+            self._open(collection, id_type, dense_dim, sparse, sparse_mode, dense_metric, dense_index_type,
+                       dense_index_params, sparse_index_params, text_max_length, drop_existing, create)
+        except BaseException:
+            self.close()  # do not leave a connection (or an embedded Lite server) behind a failed open
+            raise
+
+    def _open(self, collection: str, id_type: str, dense_dim: Optional[int], sparse: Any, sparse_mode: Optional[str],
+              dense_metric: str, dense_index_type: str, dense_index_params: Optional[Mapping[str, Any]],
+              sparse_index_params: Optional[Mapping[str, Any]], text_max_length: int, drop_existing: bool,
+              create: bool) -> None:
+        uri, retry = self.uri, self.retry
         wanted = CollectionSpec(
             name=collection,
             id_type=id_type,
