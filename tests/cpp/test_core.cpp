@@ -1,0 +1,144 @@
+// Drives the C++ core without Python: string table growth and collisions, UTF-8 decoding, counting
+// across thread counts, statistics merge/serialize, and encoding. Run by ctest (see CMakeLists.txt).
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "analyzer.hpp"
+#include "bm25.hpp"
+#include "string_table.hpp"
+#include "unicode.hpp"
+
+namespace {
+int failures = 0;
+#define CHECK(condition)                                                        \
+  do {                                                                          \
+    if (!(condition)) {                                                         \
+      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
+      ++failures;                                                               \
+    }                                                                           \
+  } while (0)
+
+using namespace sparsebolt;
+
+void string_table_keeps_ids_through_growth() {
+  StringTable table;
+  std::vector<std::string> keys;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 200000; ++i) {
+    // Lengths 0..40, and long keys that share their first and last 8 bytes.
+    std::string key = i % 5 == 0 ? "prefix--" + std::to_string(i) + "--suffix" : std::to_string(rng() % 1000000000);
+    key.resize(static_cast<std::size_t>(i % 41), 'x');
+    const auto [id, added] = table.insert(key);
+    if (added) {
+      CHECK(id == static_cast<std::int32_t>(keys.size()));
+      keys.push_back(key);
+    }
+  }
+  for (std::size_t id = 0; id < keys.size(); ++id) {
+    CHECK(table.find(keys[id]) == static_cast<std::int32_t>(id));
+    CHECK(table.key(static_cast<std::int32_t>(id)) == keys[id]);
+  }
+  CHECK(table.find("not-a-key-at-all-but-long-enough") == StringTable::kMissing);
+}
+
+void utf8_decoding_rejects_malformed_sequences() {
+  const std::string good = "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";  // é € 😀
+  CHECK(unicode::decode_utf8(good.data(), good.size(), 0).code_point == 0xE9);
+  CHECK(unicode::decode_utf8(good.data(), good.size(), 2).code_point == 0x20AC);
+  CHECK(unicode::decode_utf8(good.data(), good.size(), 5).code_point == 0x1F600);
+  for (const std::string bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82", "\x80", "\xFF"}) {
+    const unicode::Decoded d = unicode::decode_utf8(bad.data(), bad.size(), 0);
+    CHECK(d.code_point == unicode::kInvalid && d.length == 1);
+  }
+}
+
+std::vector<std::string> corpus() {
+  std::vector<std::string> docs;
+  std::mt19937_64 rng(3);
+  const char* words[] = {"Alpha", "beta", "gamma", "the", "running", "runs", "Ünïcödé", "naïve", "a1b2", "x"};
+  for (int d = 0; d < 5000; ++d) {
+    std::string doc;
+    for (std::uint64_t w = rng() % 40; w > 0; --w) doc += std::string(words[rng() % 10]) + (rng() % 7 ? " " : ", ");
+    docs.push_back(doc);
+  }
+  return docs;
+}
+
+void counting_is_independent_of_threads_and_merges_in_any_order() {
+  const Analyzer analyzer(AnalyzerOptions{true, {"the", "a"}, StemmerKind::kEnglish});
+  const std::vector<std::string> docs = corpus();
+  TextBatch all;
+  for (const std::string& doc : docs) all.texts.push_back(doc);
+  const CorpusStatistics one = count_texts(analyzer, all, 1);
+  const CorpusStatistics four = count_texts(analyzer, all, 4);
+  CHECK(one.terms.size() == four.terms.size());
+  for (std::size_t id = 0; id < one.terms.size(); ++id) {
+    CHECK(one.terms.key(static_cast<std::int32_t>(id)) == four.terms.key(static_cast<std::int32_t>(id)));
+    CHECK(one.document_frequency[id] == four.document_frequency[id]);
+  }
+
+  // Two shards merged in reverse order, after a trip through bytes, fit like one batch.
+  CorpusStatistics first, second, whole;
+  first.shard = 0;
+  second.shard = 1;
+  TextBatch head, tail;
+  for (std::size_t d = 0; d < docs.size(); ++d) (d < 1234 ? head : tail).texts.push_back(docs[d]);
+  first.append(count_texts(analyzer, head, 2));
+  second.append(count_texts(analyzer, tail, 3));
+  whole.append(one);
+  CorpusStatistics merged = CorpusStatistics::deserialize(second.serialize());
+  merged.merge(CorpusStatistics::deserialize(first.serialize()));
+  const Bm25Model a = Bm25Model::from_statistics(whole, {});
+  const Bm25Model b = Bm25Model::from_statistics(merged, {});
+  CHECK(a.dim() == b.dim() && a.average_length() == b.average_length());
+  for (std::size_t id = 0; id < a.dim(); ++id) {
+    CHECK(a.terms().key(static_cast<std::int32_t>(id)) == b.terms().key(static_cast<std::int32_t>(id)));
+    CHECK(a.idf()[id] == b.idf()[id]);
+  }
+
+  bool rejected = false;
+  try {
+    CorpusStatistics::deserialize(first.serialize().substr(0, 20));
+  } catch (const std::invalid_argument&) {
+    rejected = true;
+  }
+  CHECK(rejected);
+}
+
+void encoding_matches_the_formula_and_the_query_fast_path() {
+  const Analyzer analyzer(AnalyzerOptions{true, {}, StemmerKind::kNone});
+  const std::vector<std::string> docs = {"a b b c", "b c c c d", "e"};
+  TextBatch batch;
+  for (const std::string& doc : docs) batch.texts.push_back(doc);
+  CorpusStatistics stats;
+  stats.append(count_texts(analyzer, batch, 1));
+  const Bm25Model model = Bm25Model::from_statistics(stats, {});
+  const std::vector<CsrPiece> pieces = encode_texts(model, analyzer, batch, EncodeSide::kDocument, 1);
+  CHECK(pieces.size() == 1 && pieces[0].row_nnz == (std::vector<std::int64_t>{3, 3, 1}));
+  // Document 1, term c: tf 3, dl 5, avgdl 10/3.
+  const double norm = 1.5 * (1 - 0.75 + 0.75 * 5 / (10.0 / 3));
+  CHECK(pieces[0].indices[4] == 2 && pieces[0].data[4] == static_cast<float>(3 * 2.5 / (3 + norm)));
+  std::vector<std::pair<std::int32_t, float>> query;
+  encode_query_text(model, analyzer, "c C unknown b", query);
+  CHECK(query.size() == 2 && query[0].first == 1 && query[1].first == 2);
+  CHECK(query[1].second == static_cast<float>(model.idf()[2] + model.idf()[2]));
+}
+}  // namespace
+
+int main() {
+  string_table_keeps_ids_through_growth();
+  utf8_decoding_rejects_malformed_sequences();
+  counting_is_independent_of_threads_and_merges_in_any_order();
+  encoding_matches_the_formula_and_the_query_fast_path();
+  if (failures != 0) {
+    std::fprintf(stderr, "%d check(s) failed\n", failures);
+    return 1;
+  }
+  std::puts("core tests passed");
+  return 0;
+}
