@@ -103,9 +103,9 @@ def test_fit_refuses_bad_input(ray_local, tmp_path):
         read_documents(tmp_path / "missing.jsonl")
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "text": "fine"}\n{"id": 2, "text": oops}\n', encoding="utf-8")
-    with pytest.raises(Exception, match=r"bad\.jsonl: byte 26: not valid JSON"):
+    with pytest.raises(ValueError, match=r"bad\.jsonl: byte 26: not valid JSON"):
         fit_bm25(read_documents(bad))
-    with pytest.raises(Exception, match="repeats a value"):
+    with pytest.raises(ValueError, match="repeats a value"):
         fit_bm25(as_documents(ray.data.from_items([{"n": 1, "text": "a"}, {"n": 1, "text": "b"}]), order_column="n"))
 
 
@@ -205,3 +205,22 @@ def test_ingest_refuses_bad_input(ray_local, tmp_path):
         ingest(paths, uri="http://127.0.0.1:1", sparse=object())
     with pytest.raises(TypeError, match="source must be"):
         ingest(42, uri="http://127.0.0.1:1", sparse=BM25EmbeddingFunction())
+
+
+def test_a_bad_record_stops_the_job_with_resume_advice_and_the_fixed_rerun_completes(ray_local, lite_server, tmp_path):
+    from sparsebolt.milvus import IngestError
+
+    paths = synthetic_corpus(tmp_path, 600)
+    lines = paths[1].read_text().splitlines(keepends=True)
+    good = lines[300]
+    lines[300] = json.dumps({"id": "broken", "body": "no text field"}) + "\n"
+    paths[1].write_text("".join(lines))
+    with pytest.raises(IngestError, match=r"has no 'text' field.*run the same job again"):
+        ingest(paths, uri=lite_server.uri, collection="ray_bad", sparse=BM25EmbeddingFunction().fit(["a b"]),
+               workers=1, rows_per_call=100)
+    lines[300] = good
+    paths[1].write_text("".join(lines))
+    # The collection keeps the statistics saved by the failed run; an unfitted encoder takes them.
+    summary = ingest(paths, uri=lite_server.uri, collection="ray_bad", sparse=BM25EmbeddingFunction(), workers=1)
+    assert summary.inserted + summary.skipped == 600
+    assert sorted(stored_ids(lite_server.uri, "ray_bad")) == sorted(f"doc-{i}" for i in range(600))

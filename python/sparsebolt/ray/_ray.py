@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["require_ray", "actor_pool"]
+__all__ = ["require_ray", "actor_pool", "raise_original_errors"]
 
 _ADVICE = "sparsebolt.ray needs Ray Data: pip install 'sparsebolt[ray]' (or pip install 'ray[data]')"
 
@@ -28,3 +28,12 @@ def actor_pool(workers: Any) -> Any:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive int or None (autoscale), got {workers!r}")
     return ray.data.ActorPoolStrategy(size=workers)
+
+
+def raise_original_errors(dataset: Any) -> Any:
+    """Makes this dataset's failures raise the UDF's own exception type and message (Ray's opt-in, set on the
+    dataset's own context, not Ray's global one): a bad record then raises ValueError naming the record."""
+    context = getattr(dataset, "context", None)
+    if context is not None and hasattr(context, "raise_original_map_exception"):
+        context.raise_original_map_exception = True
+    return dataset

@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from sparsebolt.ray._ray import require_ray
+from sparsebolt.ray._ray import raise_original_errors, require_ray
 from sparsebolt.ray.documents import POSITION, TEXT
 
 logger = logging.getLogger(__name__)
@@ -63,21 +63,21 @@ def fit_bm25(
         raise TypeError(f"documents must be a ray.data.Dataset (see sparsebolt.ray.read_documents), got {type(documents).__name__}")
 
     analyzer = encoder.analyzer
-    partial = documents.map_batches(
+    partial = raise_original_errors(documents.map_batches(
         count_statistics,
         batch_size=batch_size,
         batch_format="pyarrow",
         fn_kwargs={"analyzer": analyzer, "text_column": text_column, "order_column": order_column,
                    "num_threads": num_threads},
         num_cpus=num_threads,
-    ).materialize()
+    )).materialize()
     level = 0
     while partial.count() > fan_in:
         level += 1
         logger.debug("merge level %d: %d partial statistics", level, partial.count())
-        partial = partial.map_batches(
+        partial = raise_original_errors(partial.map_batches(
             merge_statistics, batch_size=fan_in, batch_format="pyarrow", fn_kwargs={"analyzer": analyzer}
-        ).materialize()
+        )).materialize()
     merged = encoder.new_statistics()
     for row in partial.iter_rows():
         merged.merge(_load(row[_STATISTICS], analyzer))

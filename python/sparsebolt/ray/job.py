@@ -12,8 +12,8 @@ from typing import Any, Optional, Sequence, Union
 from sparsebolt.milvus.connection import is_lite_uri
 from sparsebolt.milvus.ingest import ON_EXISTING, IngestError, IngestSummary, run_pipeline
 from sparsebolt.milvus.retry import RetryPolicy
-from sparsebolt.ray._ray import actor_pool, require_ray
-from sparsebolt.ray.documents import documents_from_batch, read_documents
+from sparsebolt.ray._ray import actor_pool, raise_original_errors, require_ray
+from sparsebolt.ray.documents import POSITION, documents_from_batch, read_documents
 from sparsebolt.ray.encode import SparseRecipe, dense_factory
 from sparsebolt.ray.fit import fit_bm25
 
@@ -46,6 +46,7 @@ def ingest(
     num_cpus: float = 1,
     num_gpus: float = 0,
     drop_existing: bool = False,
+    order_column: Optional[str] = POSITION,
     retry: RetryPolicy = RetryPolicy(),
     show_progress: bool = False,
 ) -> IngestSummary:
@@ -59,7 +60,8 @@ def ingest(
 
     Steps: (1) the driver creates or opens the collection (checked as ``TextCollection`` does); an unfitted
     BM25 encoder takes the statistics already saved with the collection, or else is fitted across the
-    cluster (:func:`~sparsebolt.ray.fit_bm25`, the exact single-machine fit) and its statistics saved;
+    cluster (:func:`~sparsebolt.ray.fit_bm25` with ``order_column``: the exact single-machine fit) and its
+    statistics saved;
     (2) ``workers`` Ray actors (None: Ray autoscales), each with ``num_cpus``/``num_gpus``, take
     ``rows_per_call`` documents at a time through the Milvus layer's pipeline: ids made the same way,
     ``batch_size`` documents per insert, ids already stored skipped before encoding
@@ -92,10 +94,10 @@ def ingest(
     started = time.perf_counter()
     probe = make_dense() if make_dense is not None else None
     opened = dict(dense=probe, token=token, db_name=db_name, id_type=id_type, retry=retry)
-    with TextCollection(uri, collection, sparse=sparse, drop_existing=drop_existing, **opened) as stored:
+    with TextCollection(uri, collection, sparse=sparse, drop_existing=drop_existing, **opened):
         if sparse is not None and sparse.dim <= 0:  # neither fitted nor saved with the collection
             logger.info("fitting BM25 across the cluster")
-            fit_bm25(documents, sparse)
+            fit_bm25(documents, sparse, order_column=order_column)
     if sparse is not None:  # reopening with the fitted encoder saves its statistics (or checks them)
         TextCollection(uri, collection, sparse=sparse, **opened).close()
 
@@ -113,6 +115,7 @@ def ingest(
         num_cpus=num_cpus,
         num_gpus=num_gpus,
     )
+    raise_original_errors(results)
     summary = IngestSummary(collection=collection)
     progress = _progress(show_progress, collection)
     try:
@@ -135,8 +138,8 @@ def ingest(
     finally:
         progress.close()
     if summary.inserted:
-        with TextCollection(uri, collection, **opened, create=False) as stored:
-            stored.flush()
+        with TextCollection(uri, collection, **opened, create=False) as written:
+            written.flush()
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -191,13 +194,11 @@ def _as_paths(source: Any) -> Union[str, Sequence[Any]]:
 
 
 def _cause(exc: BaseException) -> str:
-    """The innermost message of a Ray task error (Ray wraps the worker's exception with its traceback)."""
-    inner = getattr(exc, "cause", None) or exc.__cause__
-    while inner is not None and (getattr(inner, "cause", None) or inner.__cause__) is not None:
-        inner = getattr(inner, "cause", None) or inner.__cause__
-    target = inner or exc
-    first = str(target).strip().splitlines()[-1] if str(target).strip() else ""
-    return f"{type(target).__name__}: {first}"
+    """The worker's own error: Ray raises ``RayTaskError(X)`` whose ``cause`` is the original exception."""
+    inner = getattr(exc, "cause", None)
+    target = inner if isinstance(inner, BaseException) else exc
+    text = str(target).strip()
+    return f"{type(target).__name__}: {text.splitlines()[0] if text else ''}"
 
 
 class _NoProgress:
