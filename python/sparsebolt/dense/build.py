@@ -4,19 +4,27 @@ built from safetensors (and quantized for int8), written once to the cache under
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+import numpy as np
 
 from .cache import atomic_write_bytes, cache_dir, sha256_file
 from .graph import GRAPH_VERSION, BertConfig, build_bert_graph, load_bert_weights
+from .quantize import QUANT_VERSION, calibrate, quantize_int8
 from .resolve import ModelFiles
+from .tokenize import TextTokenizer, read_max_seq_length
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["PRECISIONS", "graph_path"]
 
 PRECISIONS = ("fp32", "int8")
+_CALIBRATION_BATCH = 8
+_JOINS = (2, 3, 4, 6, 8)  # passages per joined calibration text: more tokens, contexts and positions
 
 
 def graph_path(files: ModelFiles, *, precision: str = "fp32", cache: str | os.PathLike[str] | None = None) -> Path:
@@ -34,7 +42,8 @@ def graph_path(files: ModelFiles, *, precision: str = "fp32", cache: str | os.Pa
     key = hashlib.sha256()
     key.update(sha256_file(files.safetensors).encode())
     key.update(files.config.read_bytes())
-    target = cache_dir(cache) / "onnx" / f"{key.hexdigest()[:32]}-g{GRAPH_VERSION}-{precision}.onnx"
+    recipe = f"g{GRAPH_VERSION}" + (f"q{QUANT_VERSION}" if precision == "int8" else "")
+    target = cache_dir(cache) / "onnx" / f"{key.hexdigest()[:32]}-{recipe}-{precision}.onnx"
     if target.is_file():
         return target
 
@@ -42,8 +51,22 @@ def graph_path(files: ModelFiles, *, precision: str = "fp32", cache: str | os.Pa
     config = BertConfig.from_file(files.config)
     model = build_bert_graph(config, load_bert_weights(files.safetensors))
     if precision == "int8":
-        from .quantize import quantize_int8
-
-        model = quantize_int8(model)
+        model = quantize_int8(model, calibrate(model, _calibration_batches(files)))
     atomic_write_bytes(target, model.SerializeToString())
     return target
+
+
+def _calibration_batches(files: ModelFiles) -> Iterator[dict[str, np.ndarray]]:
+    """The package's demo corpus (60 CC0 passages written for sparsebolt, sparsebolt/data), tokenized as the
+    encoder tokenizes: each passage alone, then runs of consecutive passages joined into texts of up to
+    max_seq_length word pieces, so that long inputs and late positions are calibrated too."""
+    from sparsebolt.data import demo_corpus_path
+
+    with open(demo_corpus_path(), encoding="utf-8") as handle:
+        texts = [json.loads(line)["text"] for line in handle if line.strip()]
+    joined = [" ".join(texts[i : i + n]) for n in _JOINS for i in range(0, len(texts), n)]
+    tokenizer = TextTokenizer(files.tokenizer, max_length=read_max_seq_length(files.folder))
+    ids = tokenizer.encode_ids(texts + joined)
+    for start in range(0, len(ids), _CALIBRATION_BATCH):
+        input_ids, mask = tokenizer.pad(ids[start : start + _CALIBRATION_BATCH])
+        yield {"input_ids": input_ids, "attention_mask": mask}
