@@ -82,6 +82,10 @@ def create_session(
 
     chosen = select_providers(device, providers, available=ort.get_available_providers())
     source = str(model) if isinstance(model, Path) else model
-    session = ort.InferenceSession(source, make_session_options(threads=threads), providers=chosen)
+    # BiasGelu (the fusion of Add + Gelu) runs 1.5-2x slower than the two ops it replaces on CPU, measured with
+    # onnxruntime 1.32; the int8 graph adds biases after rescaling and would otherwise be fused into it.
+    session = ort.InferenceSession(
+        source, make_session_options(threads=threads), providers=chosen, disabled_optimizers=["BiasGeluFusion"]
+    )
     check_active_providers(chosen, session.get_providers())
     return session

@@ -1,0 +1,100 @@
+"""int8 quantization: weight rounding (round-to-nearest and GPTQ), smoothing, and the rewritten graph on a tiny
+random BERT against its fp32 graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from sparsebolt.dense.graph import OUTPUT_NAME, BertConfig, build_bert_graph
+from sparsebolt.dense.quantize import (
+    calibrate,
+    gptq_quantize_weight,
+    quantize_int8,
+    quantize_weight,
+    smoothing_factors,
+)
+from tests.unit.dense_tiny import TINY_CONFIG, tiny_weights
+
+
+def test_round_to_nearest_error_is_at_most_half_a_step() -> None:
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((48, 20)).astype(np.float32)
+    w[:, 3] = 0  # an all-zero column keeps a usable scale
+    q, scale = quantize_weight(w)
+    assert q.dtype == np.int8 and scale.shape == (20,) and np.abs(q).max() <= 127
+    assert np.all(np.abs(w - q * scale) <= scale / 2 + 1e-7)
+    assert np.all(q[:, 3] == 0)
+
+
+def test_gptq_lowers_the_output_error_and_equals_rounding_without_correlation() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((400, 64)) @ rng.standard_normal((64, 64))  # correlated inputs
+    w = rng.standard_normal((64, 32)).astype(np.float32)
+    q_rtn, s_rtn = quantize_weight(w)
+    q_gptq, s_gptq = gptq_quantize_weight(w, x.T @ x)
+    np.testing.assert_array_equal(s_rtn, s_gptq)
+    err_rtn = np.linalg.norm(x @ (w - q_rtn * s_rtn))
+    err_gptq = np.linalg.norm(x @ (w - q_gptq * s_gptq))
+    assert err_gptq < 0.8 * err_rtn
+    q_identity, _ = gptq_quantize_weight(w, np.eye(64) * 10.0)  # nothing to trade: plain rounding
+    np.testing.assert_array_equal(q_identity, q_rtn)
+
+
+def test_smoothing_factors_follow_smoothquant() -> None:
+    act = np.array([1.0, 16.0, 0.25])
+    w1 = np.array([[0.5, -1.0], [2.0, 0.1], [0.3, 0.2]])
+    w2 = np.array([[0.1], [-4.0], [0.1]])
+    s = smoothing_factors(act, [w1, w2], alpha=0.5)
+    np.testing.assert_allclose(s, np.sqrt(act) / np.sqrt([1.0, 4.0, 0.3]), rtol=1e-6)
+
+
+def _session(model):
+    return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    rng = np.random.default_rng(7)
+    model = build_bert_graph(BertConfig.from_dict(TINY_CONFIG), tiny_weights(seed=11))
+    batches = []
+    for length in (5, 12, 24, 9):
+        ids = rng.integers(4, TINY_CONFIG["vocab_size"], size=(4, length)).astype(np.int64)
+        mask = np.ones_like(ids)
+        mask[1:, length // 2 :] = 0
+        batches.append({"input_ids": ids, "attention_mask": mask})
+    return model, batches
+
+
+def test_calibration_counts_only_real_tokens(tiny) -> None:
+    model, batches = tiny
+    found = calibrate(model, batches)
+    assert found.tokens == sum(int(b["attention_mask"].sum()) for b in batches)
+    assert len(found.ranges) == 4 * TINY_CONFIG["num_hidden_layers"]  # LN1 (shared by Q, K, V), context, LN2, GELU
+    for name, hessian in found.hessians.items():
+        assert hessian.shape == (found.ranges[name].size,) * 2
+        np.testing.assert_allclose(hessian, hessian.T)
+
+
+def test_int8_graph_tracks_the_fp32_graph(tiny) -> None:
+    model, batches = tiny
+    quantized = quantize_int8(model, calibrate(model, batches))
+    ops = [n.op_type for n in quantized.graph.node]
+    assert "Gemm" not in ops and ops.count("MatMulIntegerToFloat") == 6 * TINY_CONFIG["num_hidden_layers"]
+    rng = np.random.default_rng(3)
+    ids = rng.integers(4, TINY_CONFIG["vocab_size"], size=(3, 17)).astype(np.int64)
+    mask = np.ones_like(ids)
+    mask[2, 9:] = 0
+    feed = {"input_ids": ids, "attention_mask": mask}
+    want = _session(model).run([OUTPUT_NAME], feed)[0][mask > 0]
+    got = _session(quantized).run([OUTPUT_NAME], feed)[0][mask > 0]
+    cosine = (got * want).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(want, axis=1)
+    assert cosine.min() > 0.999
+
+
+def test_keep_leaves_named_gemms_in_fp32(tiny) -> None:
+    model, batches = tiny
+    quantized = quantize_int8(model, calibrate(model, batches), keep=["layer.1.output.dense"])
+    kept = [n for n in quantized.graph.node if n.op_type == "Gemm"]
+    assert len(kept) == 1 and kept[0].input[1].startswith("encoder.layer.1.output.dense.weight")
