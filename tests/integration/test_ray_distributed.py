@@ -224,3 +224,22 @@ def test_a_bad_record_stops_the_job_with_resume_advice_and_the_fixed_rerun_compl
     summary = ingest(paths, uri=lite_server.uri, collection="ray_bad", sparse=BM25EmbeddingFunction(), workers=1)
     assert summary.inserted + summary.skipped == 600
     assert sorted(stored_ids(lite_server.uri, "ray_bad")) == sorted(f"doc-{i}" for i in range(600))
+
+
+@pytest.mark.parametrize(
+    ("more_paths", "options", "message"),
+    [([], ["--dense", "none", "--sparse", "none"], "nothing to store"),
+     ([], ["--uri", "./x.db"], "Milvus Lite file"),
+     (["missing.jsonl"], ["--dense", "none"], "no such file")],
+)
+def test_cli_usage_errors_exit_2_before_starting_ray(tmp_path, more_paths, options, message):
+    import subprocess
+    import sys
+
+    corpus = synthetic_corpus(tmp_path, 5)[0]
+    command = [sys.executable, "-m", "sparsebolt.ray", "ingest", str(corpus), *more_paths,
+               "--uri", "http://127.0.0.1:1", *options]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert "Ray cluster" not in done.stderr  # refused before any Ray process started

@@ -71,8 +71,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from sparsebolt.milvus.retry import RetryPolicy  # noqa: PLC0415
     from sparsebolt.ray import ingest  # noqa: PLC0415
 
+    from pathlib import Path  # noqa: PLC0415
+
+    from sparsebolt.milvus.connection import is_lite_uri  # noqa: PLC0415
+
     if args.dense == "none" and args.sparse == "none":
         raise ValueError("--dense none and --sparse none leave nothing to store; keep at least one")
+    if is_lite_uri(args.uri):
+        raise ValueError(f"--uri {args.uri} is a Milvus Lite file; a Ray job needs a Milvus server (http://host:19530)")
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
     sparse = None
     if args.sparse == "bm25":
         from sparsebolt.sparse import BM25EmbeddingFunction  # noqa: PLC0415
