@@ -148,3 +148,26 @@ def test_dense_factory_ships_classes_callables_and_picklable_instances():
         dense_factory(_Unpicklable())
     with pytest.raises(TypeError, match="encoder factory"):
         dense_factory(42)
+
+
+def test_paths_expand_to_files_in_order_and_beir_folders(tmp_path):
+    from sparsebolt.ray.documents import _expand
+
+    beir = tmp_path / "beir"
+    beir.mkdir()
+    (beir / "corpus.jsonl").write_text('{"_id": "1", "text": "x"}\n')
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    for name in ("b.jsonl", "a.parquet", "_SUCCESS", ".hidden"):
+        (shards / name).write_text("")
+    found = _expand([beir, shards], None)
+    assert [(p.name, fmt) for p, fmt in found] == [("beir", "beir"), ("a.parquet", "parquet"), ("b.jsonl", "jsonl")]
+    assert _expand(beir, "jsonl") == [(beir, "beir")]  # a BEIR folder stays one, whatever format= says
+    (tmp_path / "notes.txt").write_text("")
+    with pytest.raises(ValueError, match="cannot tell the format"):
+        _expand(tmp_path / "notes.txt", None)
+    with pytest.raises(FileNotFoundError):
+        _expand(tmp_path / "missing.jsonl", None)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="holds no files"):
+        _expand(tmp_path / "empty", None)

@@ -153,9 +153,11 @@ def _expand(paths: Union[PathLike, Sequence[PathLike]], format: Optional[str]) -
 
 
 def _format_of(path: Path, format: Optional[str]) -> str:  # noqa: A002
+    if path.is_dir():
+        return "beir"  # a folder given here holds corpus.jsonl
     fmt = format or detect_format(path)
-    if fmt == "beir" and path.is_dir():
-        return "beir"
+    if fmt not in _READABLE:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {list(_READABLE)}")
     return "jsonl" if fmt == "beir" else fmt
 
 
