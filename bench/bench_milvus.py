@@ -173,6 +173,50 @@ def _collection(uri: str, name: str, dense: Any, sparse: Any, index: str) -> Any
     return TextCollection(uri, name, dense=dense, sparse=sparse, dense_index_type=index, drop_existing=True)
 
 
+def _measure_ingest(uri: str, tag: str, ids: list[str], texts: list[str], dense: Any, sparse: Any,
+                    pre_dense: Optional[np.ndarray], pre_sparse: Any, args: argparse.Namespace) -> dict[str, float]:
+    """docs/s medians; each repeat runs every variant back to back, so load changes hit them alike."""
+    n = len(ids)
+    timings: dict[str, list[float]] = {}
+
+    def timed(key: str, fn: Any) -> None:
+        t = time.perf_counter()
+        fn()
+        timings.setdefault(key, []).append(time.perf_counter() - t)
+
+    for rep in range(args.repeats):
+        col = _collection(uri, f"{tag}_ins{rep}", Lookup(texts, dense=pre_dense) if pre_dense is not None else None,
+                          Lookup(texts, sparse=pre_sparse), "AUTOINDEX")
+        rows = _rows(ids, texts, pre_dense, pre_sparse)
+        timed("insert_only", lambda: [col.client.insert(col.name, rows[s : s + BATCH]) for s in range(0, n, BATCH)])
+        col.drop()
+        if sparse is None:
+            continue
+
+        def encode(batch: list[str]) -> tuple[Any, Any]:
+            return (encode_dense(dense, batch) if dense is not None else None), sparse.encode_documents(batch)
+
+        timed("encode_only", lambda: [encode(texts[s : s + BATCH]) for s in range(0, n, BATCH)])
+        col = _collection(uri, f"{tag}_loop{rep}", dense, sparse, "AUTOINDEX")
+
+        def hand_loop() -> None:
+            for s in range(0, n, BATCH):
+                d, sp = encode(texts[s : s + BATCH])
+                col.client.insert(col.name, _rows(ids[s : s + BATCH], texts[s : s + BATCH], d, sp))
+
+        timed("hand_loop", hand_loop)
+        col.drop()
+        docs = [{"id": i, "text": tx} for i, tx in zip(ids, texts)]
+        # The final flush is left out here (as in the other rows); the search part times it.
+        variants = [("pipeline", "skip")] + ([("pipeline_nocheck", "insert")] if args.with_nocheck else [])
+        for key, on_existing in variants:
+            col = _collection(uri, f"{tag}_pipe{rep}", dense, sparse, "AUTOINDEX")
+            timed(key, lambda: col.ingest(docs, batch_size=BATCH, on_existing=on_existing, flush=False))
+            assert col.count() == n
+            col.drop()
+    return {"docs": n, **{k: n / statistics.median(v) for k, v in timings.items()}}
+
+
 def worker(args: argparse.Namespace) -> None:
     from scipy.sparse import csr_array
 
@@ -197,49 +241,24 @@ def worker(args: argparse.Namespace) -> None:
         ing_dense = data["ingest_dense"]
         ing_sparse = csr_array((data["ingest_sp_data"], data["ingest_sp_indices"], data["ingest_sp_indptr"]),
                                shape=tuple(data["ingest_sp_shape"]))
-        real = None
         if args.real_encoders:
             from sparsebolt.model.sparse import BM25EmbeddingFunction
 
             bm25 = BM25EmbeddingFunction()
             bm25.load(meta["bm25_params"])
-            real = (dense_encoder(), bm25)
-        # -- ingestion -------------------------------------------------------------------------------
-        timings: dict[str, list[float]] = {"insert_only": [], "hand_loop": [], "pipeline": [], "pipeline_nocheck": []}
-        n = len(ing_ids)
-        for rep in range(args.repeats):
-            col = _collection(backend.uri, f"ins{rep}", Lookup(ing_texts, dense=ing_dense),
-                              Lookup(ing_texts, sparse=ing_sparse), "AUTOINDEX")
-            rows = _rows(ing_ids, ing_texts, ing_dense, ing_sparse)
-            t = time.perf_counter()
-            for s in range(0, n, BATCH):
-                col.client.insert(col.name, rows[s : s + BATCH])
-            timings["insert_only"].append(time.perf_counter() - t)
-            col.drop()
-            if real is None:
-                continue
-            dense, bm25 = real
-            col = _collection(backend.uri, f"loop{rep}", dense, bm25, "AUTOINDEX")
-            t = time.perf_counter()
-            for s in range(0, n, BATCH):
-                texts = ing_texts[s : s + BATCH]
-                d = encode_dense(dense, texts)
-                sp = bm25.encode_documents(texts)
-                col.client.insert(col.name, _rows(ing_ids[s : s + BATCH], texts, d, sp))
-            timings["hand_loop"].append(time.perf_counter() - t)
-            col.drop()
-            docs = [{"id": i, "text": tx} for i, tx in zip(ing_ids, ing_texts)]
-            # The final flush is left out here (as in the other rows); the search part times it.
-            variants = [("pipeline", "skip")] + ([("pipeline_nocheck", "insert")] if args.with_nocheck else [])
-            for key, on_existing in variants:
-                col = _collection(backend.uri, f"pipe{rep}", dense, bm25, "AUTOINDEX")
-                t = time.perf_counter()
-                summary = col.ingest(docs, batch_size=BATCH, on_existing=on_existing, flush=False)
-                timings[key].append(time.perf_counter() - t)
-                assert summary.inserted == n and col.count() == n, summary
-                col.drop()
-        result["ingest_docs"] = n
-        result["ingest_docs_per_s"] = {k: n / statistics.median(v) for k, v in timings.items() if v}
+            dense = dense_encoder()
+            result["ingest"] = {
+                "dense+sparse": _measure_ingest(backend.uri, "ds", ing_ids, ing_texts, dense, bm25, ing_dense,
+                                                ing_sparse, args),
+            }
+            sp_ids, sp_texts = meta["sparse_ids"], meta["sparse_texts"]
+            sp_matrix = csr_array((data["sparse_sp_data"], data["sparse_sp_indices"], data["sparse_sp_indptr"]),
+                                  shape=tuple(data["sparse_sp_shape"]))
+            result["ingest"]["sparse only"] = _measure_ingest(backend.uri, "so", sp_ids, sp_texts, None, bm25, None,
+                                                              sp_matrix, args)
+        else:
+            result["ingest"] = {"dense+sparse": _measure_ingest(backend.uri, "ds", ing_ids, ing_texts, None, None,
+                                                                ing_dense, ing_sparse, args)}
         # -- search at scale -------------------------------------------------------------------------
         if args.rows:
             q_texts = meta["query_texts"]
@@ -313,20 +332,12 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict[str, An
     params = workdir / "bm25.json"
     bm25.save(params)
 
-    # encode-only, the first stage alone (median over repeats, same batches as ingestion)
-    times = []
-    for _ in range(args.repeats):
-        t = time.perf_counter()
-        for s in range(0, len(ing_texts), BATCH):
-            encode_dense(dense, ing_texts[s : s + BATCH])
-            bm25.encode_documents(ing_texts[s : s + BATCH])
-        times.append(time.perf_counter() - t)
-    facts["encode_only_docs_per_s"] = len(ing_texts) / statistics.median(times)
     t = time.perf_counter()
     for s in range(0, len(ing_texts), BATCH):
         bm25.encode_documents(ing_texts[s : s + BATCH])
     facts["encode_sparse_only_docs_per_s"] = len(ing_texts) / (time.perf_counter() - t)
 
+    sparse_all = bm25.encode_documents(texts)
     ingest_dense = encode_dense(dense, ing_texts)
     ingest_sparse = bm25.encode_documents(ing_texts)
     query_dense = encode_dense(dense, queries, queries=True)
@@ -345,7 +356,7 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict[str, An
     facts["query_encode_sparse_p50_ms"] = statistics.median(qt) * 1000
 
     arrays: dict[str, Any] = {"ingest_dense": ingest_dense, "query_dense": query_dense}
-    for prefix, m in (("ingest_sp", ingest_sparse), ("query_sp", query_sparse)):
+    for prefix, m in (("ingest_sp", ingest_sparse), ("query_sp", query_sparse), ("sparse_sp", sparse_all)):
         arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"] = m.data, m.indices
         arrays[f"{prefix}_indptr"], arrays[f"{prefix}_shape"] = m.indptr, np.array(m.shape)
     if args.rows:
@@ -362,7 +373,7 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict[str, An
     path = workdir / "data.npz"
     np.savez(path, **arrays)
     path.with_suffix(".json").write_text(json.dumps({
-        "ingest_ids": ing_ids, "ingest_texts": ing_texts, "query_texts": queries, "search_texts": search_texts,
+        "ingest_ids": ing_ids, "ingest_texts": ing_texts, "sparse_ids": ids, "sparse_texts": texts, "query_texts": queries, "search_texts": search_texts,
         "bm25_params": str(params)}))
     return path, facts
 
@@ -456,20 +467,20 @@ def main() -> None:
     print(f"\n## Milvus layer benchmark ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"onnxruntime {onnxruntime.__version__}; medians of {args.repeats}; batch {args.batch}; "
           f"total {total:.0f}s)\n")
-    print(f"Ingest: {args.docs} msmarco-5k passages, dense (MiniLM-L6, 384-d) + sparse (sparsebolt BM25), "
-          f"docs/s (higher is better)\n")
-    enc = facts["encode_only_docs_per_s"]
-    rows = [["encode only (both encoders)", "-", "-", f"{enc:.0f}", "-", "-", "-"]]
+    print("Ingest into each backend, docs/s (higher is better); every repeat runs each variant back to back. "
+          "dense+sparse: MiniLM-L6 (384-d, fp32) + sparsebolt BM25 on msmarco-5k passages; sparse only: BM25 alone.\n")
+    rows = []
     for r in results:
-        d = r["ingest_docs_per_s"]
-        name = f"{'Lite ' + r['milvus_lite']} {r['backend']} (pymilvus {r['pymilvus']})"
-        ins = d["insert_only"]
-        fmt = lambda key: f"{d[key]:.0f}" if key in d else "-"  # noqa: E731
-        rows.append([name, fmt("insert_only"), fmt("hand_loop"), fmt("pipeline"), fmt("pipeline_nocheck"),
-                     f"{d['pipeline'] / min(enc, ins):.0%}" if "pipeline" in d else "-",
-                     f"{d['pipeline'] / d['hand_loop']:.2f}x" if "pipeline" in d else "-"])
-    print(table(["backend", "insert only", "hand loop", "pipeline (skip stored)", "pipeline (no check)",
-                 "pipeline / slowest stage", "pipeline / hand loop"], rows))
+        for config, d in r["ingest"].items():
+            fmt = lambda key: f"{d[key]:.0f}" if key in d else "-"  # noqa: E731
+            slowest = min(d["encode_only"], d["insert_only"]) if "encode_only" in d else None
+            rows.append([f"Lite {r['milvus_lite']} {r['backend']} (pymilvus {r['pymilvus']})", f"{config} x{d['docs']}",
+                         fmt("encode_only"), fmt("insert_only"), fmt("hand_loop"), fmt("pipeline"),
+                         fmt("pipeline_nocheck"),
+                         f"{d['pipeline'] / slowest:.0%}" if slowest else "-",
+                         f"{d['pipeline'] / d['hand_loop']:.2f}x" if "hand_loop" in d else "-"])
+    print(table(["backend", "vectors x docs", "encode only", "insert only", "hand loop", "pipeline (skip stored)",
+                 "pipeline (no check)", "pipeline / slowest stage", "pipeline / hand loop"], rows))
     print(f"\nsparse encoding alone: {facts['encode_sparse_only_docs_per_s']:.0f} docs/s; "
           f"query encoding p50: dense {facts['query_encode_dense_p50_ms']:.2f} ms, "
           f"sparse {facts['query_encode_sparse_p50_ms']:.3f} ms")

@@ -172,3 +172,28 @@ def test_milvus_server_side_bm25_mode(lite_uri, cranfield_docs):
     scores = [h.score for h in hits]
     assert len(hits) == 10 and all(s > 0 for s in scores) and scores == sorted(scores, reverse=True)
     assert any(w in hits[0].text.lower() for w in ("supersonic", "heat"))
+
+
+def test_metadata_blobs_are_chunked_versioned_and_deleted(lite_uri):
+    import os
+
+    from sparsebolt.milvus import stats
+    from sparsebolt.milvus.connection import connect
+
+    client = connect(lite_uri)
+    try:
+        big = os.urandom(200_000)  # incompressible: several 60,000-character rows
+        stats.save_blob(client, "c1", "bm25", big)
+        stats.save_blob(client, "c1_other", "bm25", b"neighbour")
+        assert stats.load_blob(client, "c1", "bm25") == big
+        stats.save_blob(client, "c1", "bm25", b"second version")
+        assert stats.load_blob(client, "c1", "bm25") == b"second version"
+        keys = {r["key"] for r in client.query(stats.META_COLLECTION, filter="", output_fields=["key"], limit=100,
+                                                consistency_level="Strong")}
+        assert sum(k.startswith("c1/") for k in keys) == 2  # header + the one chunk of the new version
+        stats.delete_blobs(client, "c1")
+        assert stats.load_blob(client, "c1", "bm25") is None
+        assert stats.load_blob(client, "c1_other", "bm25") == b"neighbour"  # '_' is not a wildcard here
+        assert stats.load_blob(client, "never", "bm25") is None
+    finally:
+        client.close()
