@@ -109,39 +109,57 @@ def test_fit_refuses_bad_input(ray_local, tmp_path):
         fit_bm25(as_documents(ray.data.from_items([{"n": 1, "text": "a"}, {"n": 1, "text": "b"}]), order_column="n"))
 
 
+def _encoded_table(encoded) -> "pa.Table":
+    return pa.concat_tables(list(encoded.iter_batches(batch_size=None, batch_format="pyarrow"))).sort_by("position")
+
+
 def test_encode_documents_equals_single_process_vectors(ray_local, msmarco_files):
     texts = _single_machine_texts(msmarco_files[:1])
     sparse = BM25EmbeddingFunction().fit(texts)
     documents = read_documents(msmarco_files[:1], chunk_bytes=100_000)
-    dense = _dense_factory_or_none()
-    encoded = encode_documents(documents, dense=dense, sparse=sparse, batch_size=128, workers=2)
-    table = pa.concat_tables(list(encoded.iter_batches(batch_size=None, batch_format="pyarrow"))).sort_by("position")
+    table = _encoded_table(encode_documents(documents, sparse=sparse, batch_size=128, workers=2))
     assert table.column("text").to_pylist() == texts
     reference = sparse.encode_documents(texts)
     indices, values = table.column("sparse_indices").to_pylist(), table.column("sparse_values").to_pylist()
-    for i in range(0, len(texts), 7):
+    for i in range(len(texts)):
         row = reference[[i]]
         assert indices[i] == row.indices.tolist() and values[i] == row.data.tolist()
-    if dense is not None:
-        expected = np.stack(dense().encode_documents(texts[:50]))
-        got = np.array(table.column("dense").to_pylist()[:50], dtype=np.float32)
-        np.testing.assert_allclose(got, expected, atol=1e-5)
     with pytest.raises(ValueError, match="not fitted"):
         encode_documents(documents, sparse=BM25EmbeddingFunction())
     with pytest.raises(ValueError, match="nothing to encode"):
         encode_documents(documents)
 
 
+def test_encode_documents_dense_and_sparse(ray_local, msmarco_files, tmp_path):
+    dense = _dense_factory_or_none()
+    if dense is None:
+        pytest.skip("the dense encoder cannot be built here")
+    small = tmp_path / "small.jsonl"
+    small.write_text("".join(msmarco_files[0].read_text(encoding="utf-8").splitlines(keepends=True)[:64]))
+    texts = _single_machine_texts([small])
+    sparse = BM25EmbeddingFunction().fit(texts)
+    documents = read_documents(small, chunk_bytes=8_000)  # several read chunks, for both workers
+    table = _encoded_table(encode_documents(documents, dense=dense, sparse=sparse, batch_size=32, workers=2))
+    expected = np.stack(dense().encode_documents(texts))
+    got = np.array(table.column("dense").to_pylist(), dtype=np.float32)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert table.column("sparse_indices").to_pylist()[5] == sparse.encode_documents([texts[5]]).indices.tolist()
+
+
 def _dense_factory_or_none():
+    """MiniLM with one ONNX thread per Ray worker (two workers share this machine's two cores), or None."""
+    import functools
+
     try:
         from sparsebolt.dense import DefaultEmbeddingFunction
     except ImportError:
         return None
+    factory = functools.partial(DefaultEmbeddingFunction, threads=1)
     try:
-        DefaultEmbeddingFunction()
+        factory()
     except Exception:  # noqa: BLE001 - no model files offline: test the sparse side only
         return None
-    return DefaultEmbeddingFunction
+    return factory
 
 
 # ---- the ingestion job ---------------------------------------------------------------------------------
