@@ -9,8 +9,10 @@ import pytest
 
 from sparsebolt.dense.graph import OUTPUT_NAME, BertConfig, build_bert_graph
 from sparsebolt.dense.quantize import (
+    OUTLIER_RATIO,
     calibrate,
     gptq_quantize_weight,
+    outlier_channels,
     quantize_int8,
     quantize_weight,
     smoothing_factors,
@@ -50,6 +52,16 @@ def test_smoothing_factors_follow_smoothquant() -> None:
     np.testing.assert_allclose(s, np.sqrt(act) / np.sqrt([1.0, 4.0, 0.3]), rtol=1e-6)
 
 
+def test_outlier_channels_are_the_largest_few() -> None:
+    act = np.ones(100)
+    act[[7, 42, 3]] = [OUTLIER_RATIO * 4, OUTLIER_RATIO * 2, OUTLIER_RATIO * 0.9]
+    np.testing.assert_array_equal(outlier_channels(act), [7, 42])
+    assert outlier_channels(np.ones(10)).size == 0
+    wide = np.ones(200)
+    wide[:50] = 100.0
+    assert outlier_channels(wide).size == 16  # capped: a wide spread is not "a few outliers"
+
+
 def _session(model):
     return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
 
@@ -57,7 +69,11 @@ def _session(model):
 @pytest.fixture(scope="module")
 def tiny():
     rng = np.random.default_rng(7)
-    model = build_bert_graph(BertConfig.from_dict(TINY_CONFIG), tiny_weights(seed=11))
+    weights = tiny_weights(seed=11)
+    # BERT-like outlier channels in LayerNorm outputs, so that their fp32 side path is exercised
+    weights["encoder.layer.0.attention.output.LayerNorm.weight"][5] = 15.0
+    weights["encoder.layer.1.output.LayerNorm.bias"][17] = 12.0
+    model = build_bert_graph(BertConfig.from_dict(TINY_CONFIG), weights)
     batches = []
     for length in (5, 12, 24, 9):
         ids = rng.integers(4, TINY_CONFIG["vocab_size"], size=(4, length)).astype(np.int64)
@@ -81,7 +97,9 @@ def test_int8_graph_tracks_the_fp32_graph(tiny) -> None:
     model, batches = tiny
     quantized = quantize_int8(model, calibrate(model, batches))
     ops = [n.op_type for n in quantized.graph.node]
-    assert "Gemm" not in ops and ops.count("MatMulIntegerToFloat") == 6 * TINY_CONFIG["num_hidden_layers"]
+    assert ops.count("MatMulIntegerToFloat") == 6 * TINY_CONFIG["num_hidden_layers"]
+    fp32_gemms = [n for n in quantized.graph.node if n.op_type == "Gemm"]
+    assert fp32_gemms and all(n.input[1].endswith(".outlier_rows") for n in fp32_gemms)  # only outliers stay fp32
     rng = np.random.default_rng(3)
     ids = rng.integers(4, TINY_CONFIG["vocab_size"], size=(3, 17)).astype(np.int64)
     mask = np.ones_like(ids)
@@ -96,5 +114,5 @@ def test_int8_graph_tracks_the_fp32_graph(tiny) -> None:
 def test_keep_leaves_named_gemms_in_fp32(tiny) -> None:
     model, batches = tiny
     quantized = quantize_int8(model, calibrate(model, batches), keep=["layer.1.output.dense"])
-    kept = [n for n in quantized.graph.node if n.op_type == "Gemm"]
+    kept = [n for n in quantized.graph.node if n.op_type == "Gemm" and not n.input[1].endswith(".outlier_rows")]
     assert len(kept) == 1 and kept[0].input[1].startswith("encoder.layer.1.output.dense.weight")
