@@ -166,3 +166,36 @@ def test_input_error_midway_keeps_earlier_batches():
 def test_bad_options(kwargs):
     with pytest.raises(ValueError):
         _run(Store(), [], **kwargs)
+
+
+class CountingStore(Store):
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[list] = []
+
+    def stored(self, ids: list) -> set:
+        self.asked.append(list(ids))
+        return super().stored(ids)
+
+
+def test_started_empty_asks_only_about_possible_repeats():
+    store = CountingStore()
+    docs = [Document(f"d{i}", "t") for i in range(500)] + [Document("d7", "again"), Document("d499", "again")]
+    summary = _run(store, docs, batch_size=50, started_empty=True)
+    assert (summary.inserted, summary.skipped) == (500, 2)
+    assert sorted(r["id"] for r in store.rows) == sorted(f"d{i}" for i in range(500))
+    asked = [i for batch in store.asked for i in batch]
+    # d7 is asked about; d499 may still be in flight (skipped without asking); nothing else but rare false positives
+    assert "d7" in asked and len(asked) < 20
+
+
+def test_bloom_filter_has_no_false_negatives():
+    from sparsebolt.milvus.ingest import _BloomFilter
+
+    bloom = _BloomFilter(bits=2**12, hashes=3)  # small, so it saturates: positives grow, negatives never lie
+    ids = [f"id-{i}" for i in range(3000)] + list(range(3000))
+    bloom.add_all(ids)
+    assert all(bloom.might_contain(i) for i in ids)
+    fresh = _BloomFilter()
+    fresh.add_all(["a", 1])
+    assert fresh.might_contain("a") and fresh.might_contain(1) and not fresh.might_contain("1")

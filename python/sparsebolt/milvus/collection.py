@@ -276,9 +276,10 @@ class TextCollection:
 
         Batches are encoded on a worker thread while the previous batch is written. ``on_existing``:
         ``"skip"`` (default) checks which ids are stored and encodes and inserts only the others, so a
-        re-run after a crash neither loses nor duplicates documents; ``"upsert"`` re-encodes everything
-        and replaces stored rows (after the texts or the BM25 statistics changed); ``"insert"`` does no
-        check (fastest for a first load, but a re-run duplicates rows).
+        re-run after a crash neither loses nor duplicates documents (into a collection that was empty when
+        the run began, only ids this run may have written are checked; one writer at a time is assumed);
+        ``"upsert"`` re-encodes everything and replaces stored rows (after the texts or the BM25 statistics
+        changed); ``"insert"`` does no check (fastest for a first load, but a re-run duplicates rows).
 
         ``flush`` seals the written rows at the end (one flush per ingestion, not per batch): Milvus Lite 3.x
         searches unflushed rows by brute force in Python, tens of times slower than its indexes.
@@ -298,6 +299,8 @@ class TextCollection:
                 )
             self.fit(source, format=format, text_field=text_field, id_field=id_field)
 
+        # An empty collection cannot hold ids from before this run: then only repeats need checking.
+        started_empty = on_existing == "skip" and self.count() == 0
         documents = iter_documents(source, format=format, id_field=id_field, text_field=text_field)
         total = count_documents(source, format=format) if show_progress else None
         hint = ("run the same command again" if isinstance(source, (str, Path))
@@ -316,6 +319,7 @@ class TextCollection:
             total=total,
             show_progress=show_progress,
             resume_hint=hint,
+            started_empty=started_empty,
         )
         if flush and summary.inserted:
             self.flush()
