@@ -42,6 +42,8 @@ def graph_path(files: ModelFiles, *, precision: str = "fp32", cache: str | os.Pa
     key = hashlib.sha256()
     key.update(sha256_file(files.safetensors).encode())
     key.update(files.config.read_bytes())
+    if precision == "int8":
+        key.update(_calibration_corpus().read_bytes())
     recipe = f"g{GRAPH_VERSION}" + (f"q{QUANT_VERSION}" if precision == "int8" else "")
     target = cache_dir(cache) / "onnx" / f"{key.hexdigest()[:32]}-{recipe}-{precision}.onnx"
     if target.is_file():
@@ -60,9 +62,7 @@ def _calibration_batches(files: ModelFiles) -> Iterator[dict[str, np.ndarray]]:
     """The package's demo corpus (60 CC0 passages written for sparsebolt, sparsebolt/data), tokenized as the
     encoder tokenizes: each passage alone, then runs of consecutive passages joined into texts of up to
     max_seq_length word pieces, so that long inputs and late positions are calibrated too."""
-    from sparsebolt.data import demo_corpus_path
-
-    with open(demo_corpus_path(), encoding="utf-8") as handle:
+    with open(_calibration_corpus(), encoding="utf-8") as handle:
         texts = [json.loads(line)["text"] for line in handle if line.strip()]
     joined = [" ".join(texts[i : i + n]) for n in _JOINS for i in range(0, len(texts), n)]
     tokenizer = TextTokenizer(files.tokenizer, max_length=read_max_seq_length(files.folder))
@@ -70,3 +70,9 @@ def _calibration_batches(files: ModelFiles) -> Iterator[dict[str, np.ndarray]]:
     for start in range(0, len(ids), _CALIBRATION_BATCH):
         input_ids, mask = tokenizer.pad(ids[start : start + _CALIBRATION_BATCH])
         yield {"input_ids": input_ids, "attention_mask": mask}
+
+
+def _calibration_corpus() -> Path:
+    from sparsebolt.data import demo_corpus_path
+
+    return demo_corpus_path()
