@@ -95,45 +95,90 @@ CorpusStatistics count_in_parallel(const std::vector<std::size_t>& bounds, Count
   return merged;
 }
 
+inline unsigned lowest_bit(std::uint64_t word) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  return static_cast<unsigned>(__builtin_ctzll(word));
+#else
+  unsigned bit = 0;
+  while ((word & 1) == 0) {
+    word >>= 1;
+    ++bit;
+  }
+  return bit;
+#endif
+}
+
 // Collects one row's term ids and yields (id, occurrences) in id order. Big chunks count in a
-// vocabulary-sized array and sort only the distinct ids; small ones (a query) sort every id, so
-// they never pay for a buffer the size of the vocabulary.
+// vocabulary-sized array and enumerate the distinct ids from a two-level bitmap (one bit per id, one
+// per 64 ids) instead of sorting them; small ones (a query) sort every id, so they never pay for
+// buffers the size of the vocabulary.
 class RowCounter {
  public:
   RowCounter(std::size_t dim, bool dense) {
-    if (dense) counts_.assign(dim, 0);
+    if (!dense) return;
+    counts_.assign(dim, 0);
+    words_.assign((dim + 63) / 64, 0);
+    blocks_.assign((words_.size() + 63) / 64, 0);
   }
 
   void add(std::int32_t id) {
     if (counts_.empty()) {
       ids_.push_back(id);
-    } else if (counts_[static_cast<std::size_t>(id)]++ == 0) {
+      return;
+    }
+    const auto index = static_cast<std::size_t>(id);
+    if (counts_[index]++ == 0) {
       ids_.push_back(id);
+      words_[index >> 6] |= std::uint64_t{1} << (index & 63);
+      blocks_[index >> 12] |= std::uint64_t{1} << ((index >> 6) & 63);
     }
   }
 
   template <class OnTerm>
   void drain(OnTerm&& on_term) {
-    std::sort(ids_.begin(), ids_.end());
-    if (!counts_.empty()) {
-      for (std::int32_t id : ids_) {
-        std::uint32_t& count = counts_[static_cast<std::size_t>(id)];
-        on_term(id, count);
-        count = 0;
-      }
-    } else {
+    if (counts_.empty()) {
+      std::sort(ids_.begin(), ids_.end());
       for (std::size_t i = 0; i < ids_.size();) {
         std::size_t run = i + 1;
         while (run < ids_.size() && ids_[run] == ids_[i]) ++run;
         on_term(ids_[i], static_cast<std::uint32_t>(run - i));
         i = run;
       }
+    } else if (blocks_.size() <= 4 * ids_.size()) {
+      // Scanning the block bitmap costs less than sorting the row: enumerate set bits in order.
+      for (std::size_t block = 0; block < blocks_.size(); ++block) {
+        for (std::uint64_t used = blocks_[block]; used != 0; used &= used - 1) {
+          const std::size_t word = (block << 6) | lowest_bit(used);
+          for (std::uint64_t bits = words_[word]; bits != 0; bits &= bits - 1) emit_counted((word << 6) | lowest_bit(bits), on_term);
+          words_[word] = 0;
+        }
+        blocks_[block] = 0;
+      }
+    } else {
+      std::sort(ids_.begin(), ids_.end());
+      for (std::int32_t id : ids_) {
+        const auto index = static_cast<std::size_t>(id);
+        words_[index >> 6] = 0;
+        blocks_[index >> 12] = 0;
+        emit_counted(index, on_term);
+      }
     }
     ids_.clear();
   }
 
+  std::size_t distinct() const noexcept { return ids_.size(); }
+
  private:
+  template <class OnTerm>
+  void emit_counted(std::size_t index, OnTerm& on_term) {
+    std::uint32_t& count = counts_[index];
+    on_term(static_cast<std::int32_t>(index), count);
+    count = 0;
+  }
+
   std::vector<std::uint32_t> counts_;
+  std::vector<std::uint64_t> words_;   // bit per id seen in the row
+  std::vector<std::uint64_t> blocks_;  // bit per non-zero word of words_
   std::vector<std::int32_t> ids_;
 };
 
@@ -143,10 +188,15 @@ void emit_row(const Bm25Model& model, EncodeSide side, RowCounter& counter, std:
   const std::size_t before = piece.indices.size();
   const Bm25Parameters& params = model.parameters();
   if (side == EncodeSide::kDocument) {
+    // Most terms occur once or twice in a document: their values are computed once per row.
     const double norm = length_norm(params, length, model.average_length());
+    const float once = static_cast<float>(tf_saturation(params, 1, norm));
+    const float twice = static_cast<float>(tf_saturation(params, 2, norm));
     counter.drain([&](std::int32_t id, std::uint32_t occurrences) {
       piece.indices.push_back(id);
-      piece.data.push_back(static_cast<float>(tf_saturation(params, occurrences, norm)));
+      piece.data.push_back(occurrences == 1   ? once
+                           : occurrences == 2 ? twice
+                                              : static_cast<float>(tf_saturation(params, occurrences, norm)));
     });
   } else {
     counter.drain([&](std::int32_t id, std::uint32_t occurrences) {
@@ -164,9 +214,11 @@ void emit_row(const Bm25Model& model, EncodeSide side, RowCounter& counter, std:
 // Encodes documents [begin, end). for_each_term(doc, on_term) calls on_term(id or kUnknown) per analyzed token.
 template <class ForEachTerm>
 CsrPiece encode_range(const Bm25Model& model, EncodeSide side, std::size_t begin, std::size_t end,
-                      ForEachTerm&& for_each_term) {
+                      std::size_t expected_nonzeros, ForEachTerm&& for_each_term) {
   CsrPiece piece;
   piece.row_nnz.reserve(end - begin);
+  piece.indices.reserve(expected_nonzeros);
+  piece.data.reserve(expected_nonzeros);
   RowCounter counter(model.dim(), end - begin >= kMinRowsForDenseCounts);
   for (std::size_t doc = begin; doc < end; ++doc) {
     std::int64_t length = 0;
@@ -407,7 +459,10 @@ std::vector<CsrPiece> encode_texts(const Bm25Model& model, const Analyzer& analy
       analyzer.normalize(term);
       return vocabulary_id(model, term);
     };
-    return encode_range(model, side, begin, end, [&](std::size_t doc, auto&& on_term) {
+    // About one distinct term per 8 bytes of text bounds typical rows; untouched capacity costs no memory.
+    std::size_t bytes = 0;
+    for (std::size_t doc = begin; doc < end; ++doc) bytes += batch.texts[doc].size();
+    return encode_range(model, side, begin, end, bytes / 8, [&](std::size_t doc, auto&& on_term) {
       analyzer.for_each_surface_token(batch.texts[doc], scratch, [&](std::string_view surface) {
         const std::int32_t id = cache.get(surface, resolve);
         if (id != kStopword) on_term(id);
@@ -419,7 +474,8 @@ std::vector<CsrPiece> encode_texts(const Bm25Model& model, const Analyzer& analy
 std::vector<CsrPiece> encode_tokens(const Bm25Model& model, const TokenBatch& batch, EncodeSide side,
                                     std::size_t threads) {
   return encode_in_parallel(split_tokens(batch, threads), [&](std::size_t begin, std::size_t end) {
-    return encode_range(model, side, begin, end, [&](std::size_t doc, auto&& on_term) {
+    const std::size_t tokens = batch.offsets[end] - batch.offsets[begin];
+    return encode_range(model, side, begin, end, tokens, [&](std::size_t doc, auto&& on_term) {
       for (std::size_t t = batch.offsets[doc]; t < batch.offsets[doc + 1]; ++t)
         on_term(vocabulary_id(model, batch.tokens[t]));
     });
