@@ -126,3 +126,18 @@ def test_fast_path_is_only_for_sparsebolt_encoders_without_instructions():
         assert ours.calls == ["encode", "encode_documents"]
     finally:
         _Recorder.__module__ = __name__
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sparse_rows_with_zeros_and_empty_rows_match_dense(seed):
+    rng = np.random.default_rng(seed)
+    dense = rng.random((9, 12)).astype(np.float32)
+    dense[dense < 0.6] = 0
+    dense[[0, 4, 8]] = 0  # empty rows, first and last included
+    m = csr_array(dense)
+    m.data[::3] = 0  # explicit zeros stored in the structure
+    rows = sparse_rows(m, 9)
+    expected = m.toarray()
+    for i, row in enumerate(rows):
+        nonzero = {int(k): float(v) for k, v in enumerate(expected[i]) if v != 0}
+        assert row == (nonzero or {EMPTY_SPARSE_INDEX: EMPTY_SPARSE_WEIGHT})

@@ -3,7 +3,6 @@ Owns batching, id dedup and skip-if-stored (resume), bounded memory, retries, pr
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import queue
 import sys
@@ -212,8 +211,9 @@ class _BloomFilter:
         self._hashes = hashes
 
     def _positions(self, doc_id: DocId) -> list[int]:
-        digest = hashlib.blake2b(repr(doc_id).encode("utf-8"), digest_size=16).digest()
-        h1, h2 = int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:], "little") | 1
+        # Python's own hash is enough: the filter lives for one run of one process (str hashes are salted
+        # per process, which is fine). The second hash is odd, so the probes walk distinct positions.
+        h1, h2 = hash(doc_id), hash((doc_id, "sparsebolt")) | 1
         return [(h1 + i * h2) & self._mask for i in range(self._hashes)]
 
     def add_all(self, ids: Iterable[DocId]) -> None:

@@ -71,15 +71,16 @@ def _csr_parts(matrix: Any, n: int, *, queries: bool = False) -> tuple[np.ndarra
 def sparse_rows(matrix: Any, n: int) -> list[dict[int, float]]:
     """CSR ``matrix`` (n rows) as Milvus sparse rows; rows without a nonzero weight get the placeholder."""
     indptr, indices, data = _csr_parts(matrix, n)
+    if data.size and not data.all():  # explicit zeros: Milvus wants none, so drop them first
+        keep = data != 0
+        row_of = np.repeat(np.arange(n), np.diff(indptr))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of[keep], minlength=n))])
+        indices, data = indices[keep], data[keep]
     idx = indices.tolist()
     val = data.tolist()
     bounds = indptr.tolist()
-    rows = []
-    for i in range(n):
-        lo, hi = bounds[i], bounds[i + 1]
-        row = {k: v for k, v in zip(idx[lo:hi], val[lo:hi]) if v != 0.0}
-        rows.append(row or {EMPTY_SPARSE_INDEX: EMPTY_SPARSE_WEIGHT})
-    return rows
+    empty = {EMPTY_SPARSE_INDEX: EMPTY_SPARSE_WEIGHT}
+    return [dict(zip(idx[bounds[i] : bounds[i + 1]], val[bounds[i] : bounds[i + 1]])) or dict(empty) for i in range(n)]
 
 
 def sparse_query_dicts(encoder: Any, queries: Sequence[str]) -> list[dict[int, float]]:
