@@ -25,9 +25,12 @@ def free_port() -> int:
 
 
 def milvus_lite_command() -> list[str]:
-    """The `milvus-lite` command if it has the `server` mode (Milvus Lite 3.x; 2.5.x has none), else skip."""
+    """The `milvus-lite` command if it has the `server` mode (Milvus Lite 3.x; 2.5.x has none), else skip.
+
+    $SPARSEBOLT_MILVUS_LITE may name one from another venv (e.g. milvus-lite 3.x beside an embedded 2.5.1).
+    """
     exe = Path(sys.executable).with_name("milvus-lite")
-    found = str(exe) if exe.exists() else shutil.which("milvus-lite")
+    found = os.environ.get("SPARSEBOLT_MILVUS_LITE") or (str(exe) if exe.exists() else shutil.which("milvus-lite"))
     if not found:
         pytest.skip("the milvus-lite command (Milvus Lite 3.x server mode) is not installed")
     probe = subprocess.run([found, "server", "--help"], capture_output=True, timeout=60)
