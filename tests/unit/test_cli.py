@@ -118,3 +118,13 @@ def test_demo_runs_offline_on_the_packaged_corpus(tmp_path, capsys):
     by_query = {(r["query"], r["mode"]): r["hits"] for r in out["results"]}
     top = by_query[("why does water boil at a lower temperature on a mountain", "sparse")][0]
     assert top["id"] == "demo-003" and top["fields"] == {"topic": "science"}
+
+
+def test_installed_console_script():
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("sparsebolt")
+    if not script.exists():
+        pytest.skip("the sparsebolt console script is not installed in this environment")
+    result = subprocess.run([str(script), "search", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "usage: sparsebolt search" in result.stdout
