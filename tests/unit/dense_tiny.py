@@ -136,5 +136,7 @@ def bert_forward(w: dict[str, np.ndarray], config: dict, ids: np.ndarray, mask: 
         )
         h = linear("intermediate.dense", x)
         h = 0.5 * h * (1 + erf(h / np.sqrt(2)))
-        x = _layer_norm(linear("output.dense", h) + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], eps)
+        x = _layer_norm(
+            linear("output.dense", h) + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], eps
+        )
     return x

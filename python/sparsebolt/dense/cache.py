@@ -14,7 +14,8 @@ CACHE_ENV = "SPARSEBOLT_CACHE_DIR"
 
 
 def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """``override``, else ``$SPARSEBOLT_CACHE_DIR``, else ``$XDG_CACHE_HOME/sparsebolt``, else ``~/.cache/sparsebolt``."""
+    """``override``, else ``$SPARSEBOLT_CACHE_DIR``, else ``$XDG_CACHE_HOME/sparsebolt``, else
+    ``~/.cache/sparsebolt``."""
     if override is not None:
         return Path(override).expanduser()
     env = os.environ.get(CACHE_ENV)

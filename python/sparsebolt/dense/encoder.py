@@ -70,9 +70,8 @@ class OnnxEmbeddingFunction:
             tokenizer_files.tokenizer, max_length=max_seq_length or read_max_seq_length(self.files.folder)
         )
         self.pooling, self._model_normalizes = read_pooling(self.files.folder)
-        self.session = create_session(
-            graph_path(self.files, precision=precision, cache=cache_dir), device=device, providers=providers, threads=threads
-        )
+        graph = graph_path(self.files, precision=precision, cache=cache_dir)
+        self.session = create_session(graph, device=device, providers=providers, threads=threads)
         self._input_types = {i.name: _NUMPY_TYPES.get(i.type, np.int64) for i in self.session.get_inputs()}
         self._output, self._output_rank = _pick_output(self.session)
         self._dim = self._read_dim()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import onnx
@@ -198,16 +199,14 @@ def quantize_int8(model: onnx.ModelProto, calibration: Calibration, *, keep: Seq
         for i, (node, weight) in enumerate(zip(nodes, weights)):
             q, scale = gptq_quantize_weight(weight * (s * keep_mask)[:, None], hessian)
             start = len(emit.nodes)
-            z = emit.op(
-                "MatMulIntegerToFloat",
-                [x_q, emit.const(node.input[1] + ".int8", q), x_scale, emit.const(node.input[1] + ".scale", scale), x_zero],
-                domain=MS_DOMAIN,
-            )[0]
+            q_name, scale_name = emit.const(node.input[1] + ".int8", q), emit.const(node.input[1] + ".scale", scale)
+            z = emit.op("MatMulIntegerToFloat", [x_q, q_name, x_scale, scale_name, x_zero], domain=MS_DOMAIN)[0]
             scaled = emit.op("Mul", [z, row])[0]
             bias = node.input[2] if len(node.input) > 2 and node.input[2] else ""
             if x_out:
                 # the outlier channels' share in fp32, with the bias: it replaces the bias Add
-                inputs = [x_out, emit.const(node.input[1] + ".outlier_rows", weight[outliers])] + ([bias] if bias else [])
+                rows = emit.const(node.input[1] + ".outlier_rows", weight[outliers])
+                inputs = [x_out, rows] + ([bias] if bias else [])
                 emit.op("Add", [scaled, emit.op("Gemm", inputs)[0]], outputs=list(node.output))
             elif bias:
                 emit.op("Add", [scaled, bias], outputs=list(node.output))
@@ -238,7 +237,14 @@ class _Emitter:
         return "q8/" + name
 
     def op(
-        self, op_type: str, inputs: list[str], *, outputs: list[str] | None = None, n_out: int = 1, domain: str = "", **attrs
+        self,
+        op_type: str,
+        inputs: list[str],
+        *,
+        outputs: list[str] | None = None,
+        n_out: int = 1,
+        domain: str = "",
+        **attrs: Any,
     ) -> list[str]:
         self._count += 1
         name = f"q8/{op_type}_{self._count}"

@@ -38,7 +38,9 @@ def select_providers(
                 raise ValueError(f"device {device!r}: the CUDA device index must be an integer, like 'cuda:1'")
             chosen = [(CUDA, {"device_id": int(index or 0)}), CPU]
         else:
-            raise ValueError(f"device {device!r} is not supported; use 'cpu', 'cuda' or 'cuda:N', or pass providers=[...]")
+            raise ValueError(
+                f"device {device!r} is not supported; use 'cpu', 'cuda' or 'cuda:N', or pass providers=[...]"
+            )
     for spec in chosen:
         name = spec if isinstance(spec, str) else spec[0]
         if name not in available:
@@ -76,7 +78,11 @@ def make_session_options(*, threads: int | None = None) -> Any:
 
 
 def create_session(
-    model: Path | bytes, *, device: str = "cpu", providers: Sequence[ProviderSpec] | None = None, threads: int | None = None
+    model: Path | bytes,
+    *,
+    device: str = "cpu",
+    providers: Sequence[ProviderSpec] | None = None,
+    threads: int | None = None,
 ) -> Any:
     import onnxruntime as ort
 
