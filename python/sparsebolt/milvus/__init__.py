@@ -6,8 +6,7 @@ its options, results and errors. Loaded lazily so that importing sparsebolt neve
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from sparsebolt._lazy import lazy_exports
 
 _EXPORTS = {
     "TextCollection": "sparsebolt.milvus.collection",
@@ -26,11 +25,4 @@ _EXPORTS = {
     "iter_documents": "sparsebolt.milvus.sources",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sparsebolt.milvus' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __all__ = lazy_exports("sparsebolt.milvus", _EXPORTS)

@@ -8,8 +8,7 @@ import Ray; each function does, with a clear error when it is missing.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from sparsebolt._lazy import lazy_exports
 
 _EXPORTS = {
     "read_documents": "sparsebolt.ray.documents",
@@ -20,11 +19,4 @@ _EXPORTS = {
     "require_ray": "sparsebolt.ray._ray",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sparsebolt.ray' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __all__ = lazy_exports("sparsebolt.ray", _EXPORTS)

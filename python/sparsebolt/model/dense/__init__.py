@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from sparsebolt._lazy import lazy_exports
 
 # name -> module that defines it; a missing optional piece fails only when it is asked for.
 _EXPORTS = {
@@ -16,11 +15,4 @@ _EXPORTS = {
     "CohereEmbeddingFunction": "sparsebolt.hosted",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sparsebolt.model.dense' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __all__ = lazy_exports("sparsebolt.model.dense", _EXPORTS)
