@@ -6,25 +6,16 @@ goes to the user cache (not the working directory) and a failed download says ho
 
 from __future__ import annotations
 
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-__all__ = ["DEFAULT_PARAMS_URL", "default_params_path", "cache_dir"]
+from sparsebolt._files import atomic_write_bytes, cache_dir
+
+__all__ = ["DEFAULT_PARAMS_URL", "default_params_path"]
 
 DEFAULT_PARAMS_URL = "https://github.com/milvus-io/pymilvus-assets/releases/download/v0.1-bm25v1/bm25_msmarco_v1.json"
 _FILENAME = "bm25_msmarco_v1.json"
-
-
-def cache_dir() -> Path:
-    """``$SPARSEBOLT_CACHE_DIR``, else ``$XDG_CACHE_HOME/sparsebolt``, else ``~/.cache/sparsebolt``."""
-    explicit = os.environ.get("SPARSEBOLT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "sparsebolt"
 
 
 def default_params_path(timeout: float = 30.0) -> Path:
@@ -42,8 +33,5 @@ def default_params_path(timeout: float = 30.0) -> Path:
             f"Offline, either fit on your corpus (fit(corpus)), load a params file you saved (load(path)), "
             f"or place {_FILENAME} at {target}"
         ) from error
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{_FILENAME}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(payload)
-    os.replace(temporary, target)
+    atomic_write_bytes(target, payload)
     return target

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
 import numpy as np
+
+from sparsebolt._files import atomic_write_bytes
 
 __all__ = ["FORMAT_VERSION", "Bm25Params", "read_params", "write_params"]
 
@@ -46,17 +47,7 @@ def write_params(path: PathLike, params: Bm25Params) -> None:
         "b": float(params.b),
         "epsilon": float(params.epsilon),
     }
-    target = Path(path)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(Path(path), json.dumps(document).encode("utf-8"))
 
 
 def read_params(path: PathLike) -> Bm25Params:
