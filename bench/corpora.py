@@ -8,13 +8,15 @@ whatever the benchmark needs (200,000 documents is about 300 MB).
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+# SPARSEBOLT_BENCH_DATA points elsewhere where ../shared does not exist (the GPU machine gets a copy).
+SHARED_DATA = Path(os.environ.get("SPARSEBOLT_BENCH_DATA", REPO_ROOT.parent / "shared" / "data"))
 
 
 def beir_texts(name: str) -> list[str]:

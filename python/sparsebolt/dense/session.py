@@ -87,6 +87,8 @@ def create_session(
     import onnxruntime as ort
 
     chosen = select_providers(device, providers, available=ort.get_available_providers())
+    if any((spec if isinstance(spec, str) else spec[0]) == CUDA for spec in chosen):
+        _preload_cuda_libraries(ort)
     source = str(model) if isinstance(model, Path) else model
     # BiasGelu (the fusion of Add + Gelu) runs 1.5-2x slower than the two ops it replaces on CPU, measured with
     # onnxruntime 1.32; the int8 graph adds biases after rescaling and would otherwise be fused into it.
@@ -95,3 +97,15 @@ def create_session(
     )
     check_active_providers(chosen, session.get_providers())
     return session
+
+
+def _preload_cuda_libraries(ort: Any) -> None:
+    """Load CUDA/cuDNN from the nvidia-* pip wheels (onnxruntime-gpu's documented step since 1.21): without it
+    the CUDA provider finds them only on LD_LIBRARY_PATH or after ``import torch``, and is silently dropped."""
+    preload = getattr(ort, "preload_dlls", None)
+    if preload is None:
+        return
+    try:
+        preload()
+    except (OSError, RuntimeError) as error:  # libraries elsewhere (system CUDA): the session still finds them
+        logger.debug("onnxruntime.preload_dlls() failed: %s", error)
