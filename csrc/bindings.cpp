@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -299,6 +300,38 @@ PYBIND11_MODULE(_core, m) {
             return assemble_csr(pieces);
           },
           py::arg("token_lists"), py::kw_only(), py::arg("query"), py::arg("num_threads") = 0)
+      .def_static(
+          "fit_encode_texts",
+          [](CorpusStatistics& stats, const Analyzer& analyzer, py::handle texts, double k1, double b, double epsilon,
+             int num_threads) {
+            const std::size_t threads = resolve_threads(num_threads);
+            Utf8Batch batch = utf8_batch(texts, "documents", 0);
+            std::optional<FitEncoded> fitted;
+            {
+              py::gil_scoped_release release;
+              fitted.emplace(fit_encode_texts(analyzer, TextBatch{std::move(batch.views)}, stats,
+                                              Bm25Parameters{k1, b, epsilon}, threads));
+            }
+            py::tuple csr = assemble_csr(fitted->pieces);
+            return py::make_tuple(std::make_shared<Bm25Model>(std::move(fitted->model)), csr);
+          },
+          py::arg("statistics"), py::arg("analyzer"), py::arg("texts"), py::kw_only(), py::arg("k1"), py::arg("b"),
+          py::arg("epsilon"), py::arg("num_threads") = 0)
+      .def_static(
+          "fit_encode_token_lists",
+          [](CorpusStatistics& stats, py::handle token_lists, double k1, double b, double epsilon, int num_threads) {
+            const std::size_t threads = resolve_threads(num_threads);
+            TokenListBatch batch = token_list_batch(token_lists, 0);
+            std::optional<FitEncoded> fitted;
+            {
+              py::gil_scoped_release release;
+              fitted.emplace(fit_encode_tokens(batch.batch, stats, Bm25Parameters{k1, b, epsilon}, threads));
+            }
+            py::tuple csr = assemble_csr(fitted->pieces);
+            return py::make_tuple(std::make_shared<Bm25Model>(std::move(fitted->model)), csr);
+          },
+          py::arg("statistics"), py::arg("token_lists"), py::kw_only(), py::arg("k1"), py::arg("b"),
+          py::arg("epsilon"), py::arg("num_threads") = 0)
       .def(
           "encode_query_as_dict",
           [](const Bm25Model& self, const Analyzer& analyzer, py::handle text) {

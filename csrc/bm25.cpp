@@ -482,6 +482,88 @@ std::vector<CsrPiece> encode_tokens(const Bm25Model& model, const TokenBatch& ba
   });
 }
 
+namespace {
+
+// One chunk's analyzed documents as chunk-local term ids: document d holds ids[ends[d - 1]:ends[d]].
+struct AnalyzedChunk {
+  CorpusStatistics counts;
+  std::vector<std::int32_t> ids;
+  std::vector<std::size_t> ends;
+};
+
+// counts, then scores, the chunks that analyze_chunk(begin, end) returns, in chunk order.
+template <class AnalyzeChunk>
+FitEncoded fit_encode_in_parallel(const std::vector<std::size_t>& bounds, CorpusStatistics& stats,
+                                  Bm25Parameters params, AnalyzeChunk&& analyze_chunk) {
+  const std::size_t chunks = bounds.size() - 1;
+  std::vector<AnalyzedChunk> analyzed(chunks);
+  run_chunks(chunks, [&](std::size_t c) { analyzed[c] = analyze_chunk(bounds[c], bounds[c + 1]); });
+  CorpusStatistics staged = stats;  // a failing fit (no terms, say) leaves `stats` untouched
+  for (const AnalyzedChunk& chunk : analyzed) staged.append(chunk.counts);
+  FitEncoded out{Bm25Model::from_statistics(staged, params), std::vector<CsrPiece>(chunks)};
+  run_chunks(chunks, [&](std::size_t c) {
+    AnalyzedChunk& chunk = analyzed[c];
+    std::vector<std::int32_t> model_id(chunk.counts.terms.size());
+    for (std::size_t local = 0; local < model_id.size(); ++local)
+      model_id[local] = out.model.terms().find(chunk.counts.terms.key(static_cast<std::int32_t>(local)));
+    out.pieces[c] = encode_range(out.model, EncodeSide::kDocument, 0, chunk.ends.size(), chunk.ids.size(),
+                                 [&](std::size_t doc, auto&& on_term) {
+                                   const std::size_t begin = doc == 0 ? 0 : chunk.ends[doc - 1];
+                                   for (std::size_t t = begin; t < chunk.ends[doc]; ++t)
+                                     on_term(model_id[static_cast<std::size_t>(chunk.ids[t])]);
+                                 });
+    chunk = AnalyzedChunk{};  // frees this chunk's ids while other chunks still score
+  });
+  stats = std::move(staged);
+  return out;
+}
+
+}  // namespace
+
+FitEncoded fit_encode_texts(const Analyzer& analyzer, const TextBatch& batch, CorpusStatistics& stats,
+                            Bm25Parameters params, std::size_t threads) {
+  return fit_encode_in_parallel(split_texts(batch, threads), stats, params, [&](std::size_t begin, std::size_t end) {
+    AnalyzedChunk chunk;
+    chunk.ends.reserve(end - begin);
+    SurfaceCache cache;
+    std::string scratch, term;
+    chunk.counts = count_range(begin, end, [&](std::size_t doc, CorpusStatistics& counts, auto&& on_term) {
+      auto resolve = [&](std::string_view surface) -> std::int32_t {
+        if (analyzer.is_stopword(surface)) return kStopword;
+        term.assign(surface);
+        analyzer.normalize(term);
+        return counts.terms.insert(term).first;
+      };
+      analyzer.for_each_surface_token(batch.texts[doc], scratch, [&](std::string_view surface) {
+        const std::int32_t id = cache.get(surface, resolve);
+        if (id == kStopword) return;
+        chunk.ids.push_back(id);
+        on_term(id);
+      });
+      chunk.ends.push_back(chunk.ids.size());
+    });
+    return chunk;
+  });
+}
+
+FitEncoded fit_encode_tokens(const TokenBatch& batch, CorpusStatistics& stats, Bm25Parameters params,
+                             std::size_t threads) {
+  return fit_encode_in_parallel(split_tokens(batch, threads), stats, params, [&](std::size_t begin, std::size_t end) {
+    AnalyzedChunk chunk;
+    chunk.ends.reserve(end - begin);
+    chunk.ids.reserve(batch.offsets[end] - batch.offsets[begin]);
+    chunk.counts = count_range(begin, end, [&](std::size_t doc, CorpusStatistics& counts, auto&& on_term) {
+      for (std::size_t t = batch.offsets[doc]; t < batch.offsets[doc + 1]; ++t) {
+        const std::int32_t id = counts.terms.insert(batch.tokens[t]).first;
+        chunk.ids.push_back(id);
+        on_term(id);
+      }
+      chunk.ends.push_back(chunk.ids.size());
+    });
+    return chunk;
+  });
+}
+
 void encode_query_text(const Bm25Model& model, const Analyzer& analyzer, std::string_view text,
                        std::vector<std::pair<std::int32_t, float>>& out) {
   thread_local std::string scratch, term;

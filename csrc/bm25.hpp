@@ -98,6 +98,18 @@ std::vector<CsrPiece> encode_texts(const Bm25Model& model, const Analyzer& analy
 std::vector<CsrPiece> encode_tokens(const Bm25Model& model, const TokenBatch& batch, EncodeSide side,
                                     std::size_t threads);
 
+// fit followed by encode_texts(kDocument) of the same batch, analyzing each text once: the analyzed terms of
+// the first pass are kept (as chunk-local ids, 4 bytes per token) and scored once the model exists.
+// `stats` gains the batch's counts, as CorpusStatistics::append(count_texts(...)) would add them.
+struct FitEncoded {
+  Bm25Model model;
+  std::vector<CsrPiece> pieces;
+};
+FitEncoded fit_encode_texts(const Analyzer& analyzer, const TextBatch& batch, CorpusStatistics& stats,
+                            Bm25Parameters params, std::size_t threads);
+FitEncoded fit_encode_tokens(const TokenBatch& batch, CorpusStatistics& stats, Bm25Parameters params,
+                             std::size_t threads);
+
 // The single-query fast path: (term id, weight) pairs sorted by id, no threads, no cache.
 void encode_query_text(const Bm25Model& model, const Analyzer& analyzer, std::string_view text,
                        std::vector<std::pair<std::int32_t, float>>& out);

@@ -55,6 +55,27 @@ class Bm25Model:
         b: float,
         epsilon: float,
     ) -> Bm25Model: ...
+    @staticmethod
+    def fit_encode_texts(
+        statistics: CorpusStatistics,
+        analyzer: Analyzer,
+        texts: Sequence[str],
+        *,
+        k1: float,
+        b: float,
+        epsilon: float,
+        num_threads: int = 0,
+    ) -> tuple[Bm25Model, CsrBuffers]: ...
+    @staticmethod
+    def fit_encode_token_lists(
+        statistics: CorpusStatistics,
+        token_lists: Sequence[Sequence[str]],
+        *,
+        k1: float,
+        b: float,
+        epsilon: float,
+        num_threads: int = 0,
+    ) -> tuple[Bm25Model, CsrBuffers]: ...
     @property
     def dim(self) -> int: ...
     @property

@@ -128,6 +128,48 @@ void encoding_matches_the_formula_and_the_query_fast_path() {
   CHECK(query.size() == 2 && query[0].first == 1 && query[1].first == 2);
   CHECK(query[1].second == static_cast<float>(model.idf()[2] + model.idf()[2]));
 }
+
+void fit_encode_equals_fit_then_encode_for_any_thread_count() {
+  const Analyzer analyzer(AnalyzerOptions{true, {"the"}, StemmerKind::kEnglish});
+  std::vector<std::string> docs;
+  std::mt19937_64 rng(3);
+  const char* words[] = {"The", "running", "runs", "flow", "layer", "boundary", "z\xC3\xA9ro", "shock", "wave"};
+  for (int d = 0; d < 6000; ++d) {
+    std::string doc;
+    for (std::uint64_t w = rng() % 40; w > 0; --w) doc += std::string(words[rng() % 9]) + " ";
+    docs.push_back(doc);
+  }
+  TextBatch batch;
+  for (const std::string& doc : docs) batch.texts.push_back(doc);
+  CorpusStatistics expected_stats;
+  expected_stats.append(count_texts(analyzer, batch, 1));
+  const Bm25Model expected = Bm25Model::from_statistics(expected_stats, {});
+  const std::vector<CsrPiece> expected_pieces = encode_texts(expected, analyzer, batch, EncodeSide::kDocument, 1);
+  for (std::size_t threads : {1, 2, 5}) {
+    CorpusStatistics stats;
+    const FitEncoded fitted = fit_encode_texts(analyzer, batch, stats, {}, threads);
+    CHECK(stats.serialize() == expected_stats.serialize());
+    CHECK(fitted.model.dim() == expected.dim() && fitted.model.idf() == expected.idf());
+    std::vector<std::int32_t> indices;
+    std::vector<float> data;
+    std::vector<std::int64_t> row_nnz;
+    for (const CsrPiece& piece : fitted.pieces) {
+      indices.insert(indices.end(), piece.indices.begin(), piece.indices.end());
+      data.insert(data.end(), piece.data.begin(), piece.data.end());
+      row_nnz.insert(row_nnz.end(), piece.row_nnz.begin(), piece.row_nnz.end());
+    }
+    CHECK(indices == expected_pieces[0].indices && data == expected_pieces[0].data);
+    CHECK(row_nnz == expected_pieces[0].row_nnz);
+  }
+  CorpusStatistics untouched;
+  bool rejected = false;
+  try {
+    fit_encode_texts(analyzer, TextBatch{{"the", ""}}, untouched, {}, 1);
+  } catch (const std::invalid_argument&) {
+    rejected = true;
+  }
+  CHECK(rejected && untouched.document_count == 0 && untouched.terms.size() == 0);
+}
 }  // namespace
 
 int main() {
@@ -135,6 +177,7 @@ int main() {
   utf8_decoding_rejects_malformed_sequences();
   counting_is_independent_of_threads_and_merges_in_any_order();
   encoding_matches_the_formula_and_the_query_fast_path();
+  fit_encode_equals_fit_then_encode_for_any_thread_count();
   if (failures != 0) {
     std::fprintf(stderr, "%d check(s) failed\n", failures);
     return 1;

@@ -61,3 +61,17 @@ def test_query_vectors_equal_reference(fitted):
         want = reference.query_vector(analyzer(query))
         assert indices.tolist() == sorted(want)
         np.testing.assert_allclose(values, [want[i] for i in indices.tolist()], rtol=1e-6)
+
+
+def test_fit_encode_documents_equals_reference(fitted):
+    corpus, corpus_terms, _, _, reference, _ = fitted
+    ef = BM25EmbeddingFunction(num_workers=2)
+    matrix = ef.fit_encode_documents(corpus)
+    assert ef.avgdl == reference.avgdl
+    assert list(ef.idf) == list(reference.vocabulary)
+    np.testing.assert_allclose([v for v, _ in ef.idf.values()], reference.idf, rtol=1e-12)
+    assert matrix.shape == (len(corpus), len(reference.vocabulary))
+    for (indices, values), terms in zip(rows(matrix), corpus_terms):
+        want = reference.document_vector(terms)
+        assert indices.tolist() == sorted(want)
+        np.testing.assert_allclose(values, [want[i] for i in indices.tolist()], rtol=1e-6)

@@ -105,6 +105,41 @@ def test_thread_count_changes_nothing(workers):
     assert np.array_equal(a.data, b.data)
 
 
+@pytest.mark.parametrize("workers", [1, 3])
+@pytest.mark.parametrize("analyzer", [None, PLAIN, str.split], ids=["default", "native-plain", "python-callable"])
+def test_fit_encode_documents_equals_fit_then_encode(workers, analyzer):
+    corpus = make_corpus(2_000, seed=5) * 10 + ["", "the and of"]
+    separate = BM25EmbeddingFunction(analyzer=analyzer, num_workers=workers).fit(corpus)
+    expected = separate.encode_documents(corpus)
+    fused = BM25EmbeddingFunction(analyzer=analyzer, num_workers=workers)
+    matrix = fused.fit_encode_documents(corpus)
+    assert matrix.shape == expected.shape and matrix.has_sorted_indices
+    assert np.array_equal(matrix.indptr, expected.indptr) and np.array_equal(matrix.indices, expected.indices)
+    assert np.array_equal(matrix.data, expected.data)
+    assert list(fused.idf.items()) == list(separate.idf.items()) and fused.avgdl == separate.avgdl
+    assert fused.statistics.to_bytes() == separate.statistics.to_bytes()  # partial_fit goes on from the same state
+    fused.partial_fit(["omega"])
+    assert "omega" in fused.idf
+
+
+@pytest.mark.parametrize(
+    "documents, error, message",
+    [
+        ([], ValueError, "empty corpus"),
+        (["the and of", ""], ValueError, "no terms after analysis"),
+        (None, TypeError, "list of str"),
+        ("one string", TypeError, "not a single string"),
+        (["fine", 3], TypeError, r"documents\[1\] is of type int"),
+    ],
+)
+def test_bad_fit_encode_input_is_rejected_and_leaves_the_model_as_it_was(documents, error, message):
+    ef = BM25EmbeddingFunction().fit(["alpha beta gamma"])
+    before, statistics = dict(ef.idf), ef.statistics
+    with pytest.raises(error, match=message):
+        ef.fit_encode_documents(documents)
+    assert ef.idf == before and ef.statistics is statistics
+
+
 def test_concurrent_encode_calls_equal_serial_calls():
     corpus = make_corpus(500)
     ef = BM25EmbeddingFunction(num_workers=2).fit(corpus)

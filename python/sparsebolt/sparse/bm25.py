@@ -87,6 +87,24 @@ class BM25EmbeddingFunction:
         statistics.update(_with_progress(corpus, show_progress, batch_size), batch_size=batch_size, num_workers=self.num_workers)
         return self.fit_statistics(statistics)
 
+    def fit_encode_documents(self, documents: Sequence[str]) -> csr_array:
+        """``fit(documents)`` then ``encode_documents(documents)`` in one pass: each document is analyzed once
+        (the first pass keeps its terms), which roughly halves the time of the two calls. Same model, same
+        vectors. On error nothing changes."""
+        documents = _as_list(documents, "documents")
+        statistics = self.new_statistics()
+        options = {"k1": self.k1, "b": self.b, "epsilon": self.epsilon, "num_threads": self._threads()}
+        if isinstance(self.analyzer, Analyzer):
+            model, csr = _core.Bm25Model.fit_encode_texts(
+                statistics._native, self.analyzer._native, documents, **options
+            )
+        else:
+            token_lists = analyze_in_python(self.analyzer, documents, "documents", 0)
+            model, csr = _core.Bm25Model.fit_encode_token_lists(statistics._native, token_lists, **options)
+        with self._fit_lock:
+            self._model, self._statistics = model, statistics
+        return _csr_matrix(csr, len(documents), model.dim)
+
     def partial_fit(self, documents: Iterable[str], *, batch_size: int = DEFAULT_FIT_BATCH_SIZE) -> "BM25EmbeddingFunction":
         """Adds documents to the statistics of everything fitted so far and refits: afterwards the vectors
         are those of one ``fit`` over all the documents seen. Use it when the corpus grows."""
@@ -155,9 +173,7 @@ class BM25EmbeddingFunction:
         else:
             token_lists = analyze_in_python(self.analyzer, texts, what, 0)
             data, indices, indptr = model.encode_token_lists(token_lists, query=query, num_threads=threads)
-        matrix = csr_array((data, indices, indptr), shape=(len(texts), model.dim))
-        matrix.has_sorted_indices = True  # the core sorts and merges each row's term ids
-        return matrix
+        return _csr_matrix((data, indices, indptr), len(texts), model.dim)
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -253,6 +269,12 @@ class BM25EmbeddingFunction:
 
     def _threads(self) -> int:
         return 0 if self.num_workers is None else int(self.num_workers)
+
+
+def _csr_matrix(buffers: tuple[np.ndarray, np.ndarray, np.ndarray], rows: int, dim: int) -> csr_array:
+    matrix = csr_array(buffers, shape=(rows, dim))
+    matrix.has_sorted_indices = True  # the core sorts and merges each row's term ids
+    return matrix
 
 
 def _check_parameters(k1: float, b: float, epsilon: float) -> tuple[float, float, float]:
