@@ -199,8 +199,8 @@ def _read_csv(path: Path, delimiter: str) -> Iterator[Mapping[str, Any]]:
 def _import_parquet() -> Any:
     try:
         import pyarrow.parquet as pq  # noqa: PLC0415 - optional dependency
-    except ImportError as exc:  # pragma: no cover - pyarrow ships with milvus-lite 3
-        raise ImportError("reading Parquet needs pyarrow: pip install pyarrow") from exc
+    except ImportError as exc:  # pragma: no cover - the test and ray extras install pyarrow
+        raise ImportError("reading Parquet needs pyarrow: pip install 'sparsebolt[parquet]' (or pyarrow)") from exc
     return pq
 
 
