@@ -4,6 +4,7 @@ venv) can be compared side by side on the same pre-encoded data with --other-pyt
 
 Usage:
     python bench/bench_milvus.py                       # Milvus Lite embedded + `milvus-lite server` process
+    SPARSEBOLT_MILVUS_LITE=.venv-lite3/bin/milvus-lite python bench/bench_milvus.py   # server from Lite 3.x's venv
     python bench/bench_milvus.py --other-python /tmp/lite25/bin/python   # + Milvus Lite 2.5.1 side by side
     python bench/bench_milvus.py --quick               # small sizes, for a smoke run
 
@@ -108,6 +109,24 @@ class Lookup:
         return None
 
 
+def lite_server_command() -> str:
+    """The `milvus-lite` that has a `server` mode (Lite 3.x; the embedded default 2.5.1 has none):
+    $SPARSEBOLT_MILVUS_LITE, as in CI and the tests, else the one beside this Python."""
+    return os.environ.get("SPARSEBOLT_MILVUS_LITE") or str(Path(sys.executable).with_name("milvus-lite"))
+
+
+def lite_version_of(command: str) -> str:
+    """The milvus-lite version installed beside a `milvus-lite` console script (its first line names its Python)."""
+    try:
+        with open(command, "rb") as handle:
+            python = handle.readline().decode().removeprefix("#!").strip()
+        done = subprocess.run([python, "-c", "from importlib.metadata import version; print(version('milvus-lite'))"],
+                              capture_output=True, text=True, timeout=60)
+        return done.stdout.strip() or "?"
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return "?"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -123,7 +142,7 @@ class Backend:
             self.uri = str(root / "bench.db")
         else:
             port = _free_port()
-            exe = Path(sys.executable).with_name("milvus-lite")
+            exe = lite_server_command()
             self.log = (root / "server.log").open("wb")
             self.process = subprocess.Popen(
                 [str(exe), "server", "--data-dir", str(root / "server-data"), "--host", "127.0.0.1", "--port",
@@ -234,7 +253,8 @@ def worker(args: argparse.Namespace) -> None:
         try:
             from importlib.metadata import version
 
-            result["milvus_lite"] = version("milvus-lite")
+            result["milvus_lite"] = version("milvus-lite") if backend.process is None else lite_version_of(
+                lite_server_command())
         except Exception:  # noqa: BLE001
             result["milvus_lite"] = "?"
         ing_ids, ing_texts = meta["ingest_ids"], meta["ingest_texts"]
