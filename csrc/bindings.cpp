@@ -177,6 +177,11 @@ py::tuple assemble_csr(std::vector<CsrPiece>&& pieces) {
   return assemble_csr_as<std::int64_t>(pieces, rows, nnz);
 }
 
+py::tuple model_and_csr(FitEncoded&& fitted) {
+  py::tuple csr = assemble_csr(std::move(fitted.pieces));
+  return py::make_tuple(std::make_shared<Bm25Model>(std::move(fitted.model)), csr);
+}
+
 EncodeSide side_of(bool query) { return query ? EncodeSide::kQuery : EncodeSide::kDocument; }
 
 StemmerKind stemmer_of(const std::string& name) {
@@ -332,8 +337,7 @@ PYBIND11_MODULE(_core, m) {
               fitted.emplace(fit_encode_texts(analyzer, TextBatch{std::move(batch.views)}, stats,
                                               Bm25Parameters{k1, b, epsilon}, threads));
             }
-            py::tuple csr = assemble_csr(std::move(fitted->pieces));
-            return py::make_tuple(std::make_shared<Bm25Model>(std::move(fitted->model)), csr);
+            return model_and_csr(std::move(*fitted));
           },
           py::arg("statistics"), py::arg("analyzer"), py::arg("texts"), py::kw_only(), py::arg("k1"), py::arg("b"),
           py::arg("epsilon"), py::arg("num_threads") = 0)
@@ -347,8 +351,7 @@ PYBIND11_MODULE(_core, m) {
               py::gil_scoped_release release;
               fitted.emplace(fit_encode_tokens(batch.batch, stats, Bm25Parameters{k1, b, epsilon}, threads));
             }
-            py::tuple csr = assemble_csr(std::move(fitted->pieces));
-            return py::make_tuple(std::make_shared<Bm25Model>(std::move(fitted->model)), csr);
+            return model_and_csr(std::move(*fitted));
           },
           py::arg("statistics"), py::arg("token_lists"), py::kw_only(), py::arg("k1"), py::arg("b"),
           py::arg("epsilon"), py::arg("num_threads") = 0)

@@ -244,6 +244,43 @@ std::int32_t vocabulary_id(const Bm25Model& model, std::string_view term) {
   return id == StringTable::kMissing ? kUnknown : id;
 }
 
+// Counts texts [begin, end) into chunk-local statistics; record(id) sees each counted term in order and
+// end_document() follows each document (fit_encode keeps them, count_texts passes no-ops).
+template <class Record, class EndDocument>
+CorpusStatistics count_text_range(const Analyzer& analyzer, const TextBatch& batch, std::size_t begin, std::size_t end,
+                                  Record&& record, EndDocument&& end_document) {
+  SurfaceCache cache;
+  std::string scratch, term;
+  return count_range(begin, end, [&](std::size_t doc, CorpusStatistics& stats, auto&& on_term) {
+    auto resolve = [&](std::string_view surface) -> std::int32_t {
+      if (analyzer.is_stopword(surface)) return kStopword;
+      term.assign(surface);
+      analyzer.normalize(term);
+      return stats.terms.insert(term).first;
+    };
+    analyzer.for_each_surface_token(batch.texts[doc], scratch, [&](std::string_view surface) {
+      const std::int32_t id = cache.get(surface, resolve);
+      if (id == kStopword) return;
+      record(id);
+      on_term(id);
+    });
+    end_document();
+  });
+}
+
+template <class Record, class EndDocument>
+CorpusStatistics count_token_range(const TokenBatch& batch, std::size_t begin, std::size_t end, Record&& record,
+                                   EndDocument&& end_document) {
+  return count_range(begin, end, [&](std::size_t doc, CorpusStatistics& stats, auto&& on_term) {
+    for (std::size_t t = batch.offsets[doc]; t < batch.offsets[doc + 1]; ++t) {
+      const std::int32_t id = stats.terms.insert(batch.tokens[t]).first;
+      record(id);
+      on_term(id);
+    }
+    end_document();
+  });
+}
+
 }  // namespace
 
 void CorpusStatistics::append(const CorpusStatistics& batch) {
@@ -380,29 +417,13 @@ CorpusStatistics CorpusStatistics::deserialize(std::string_view bytes) {
 
 CorpusStatistics count_texts(const Analyzer& analyzer, const TextBatch& batch, std::size_t threads) {
   return count_in_parallel(split_texts(batch, threads), [&](std::size_t begin, std::size_t end) {
-    SurfaceCache cache;
-    std::string scratch, term;
-    return count_range(begin, end, [&](std::size_t doc, CorpusStatistics& stats, auto&& on_term) {
-      auto resolve = [&](std::string_view surface) -> std::int32_t {
-        if (analyzer.is_stopword(surface)) return kStopword;
-        term.assign(surface);
-        analyzer.normalize(term);
-        return stats.terms.insert(term).first;
-      };
-      analyzer.for_each_surface_token(batch.texts[doc], scratch, [&](std::string_view surface) {
-        const std::int32_t id = cache.get(surface, resolve);
-        if (id != kStopword) on_term(id);
-      });
-    });
+    return count_text_range(analyzer, batch, begin, end, [](std::int32_t) {}, [] {});
   });
 }
 
 CorpusStatistics count_tokens(const TokenBatch& batch, std::size_t threads) {
   return count_in_parallel(split_tokens(batch, threads), [&](std::size_t begin, std::size_t end) {
-    return count_range(begin, end, [&](std::size_t doc, CorpusStatistics& stats, auto&& on_term) {
-      for (std::size_t t = batch.offsets[doc]; t < batch.offsets[doc + 1]; ++t)
-        on_term(stats.terms.insert(batch.tokens[t]).first);
-    });
+    return count_token_range(batch, begin, end, [](std::int32_t) {}, [] {});
   });
 }
 
@@ -525,23 +546,9 @@ FitEncoded fit_encode_texts(const Analyzer& analyzer, const TextBatch& batch, Co
   return fit_encode_in_parallel(split_texts(batch, threads), stats, params, [&](std::size_t begin, std::size_t end) {
     AnalyzedChunk chunk;
     chunk.ends.reserve(end - begin);
-    SurfaceCache cache;
-    std::string scratch, term;
-    chunk.counts = count_range(begin, end, [&](std::size_t doc, CorpusStatistics& counts, auto&& on_term) {
-      auto resolve = [&](std::string_view surface) -> std::int32_t {
-        if (analyzer.is_stopword(surface)) return kStopword;
-        term.assign(surface);
-        analyzer.normalize(term);
-        return counts.terms.insert(term).first;
-      };
-      analyzer.for_each_surface_token(batch.texts[doc], scratch, [&](std::string_view surface) {
-        const std::int32_t id = cache.get(surface, resolve);
-        if (id == kStopword) return;
-        chunk.ids.push_back(id);
-        on_term(id);
-      });
-      chunk.ends.push_back(chunk.ids.size());
-    });
+    chunk.counts = count_text_range(
+        analyzer, batch, begin, end, [&](std::int32_t id) { chunk.ids.push_back(id); },
+        [&] { chunk.ends.push_back(chunk.ids.size()); });
     return chunk;
   });
 }
@@ -552,14 +559,9 @@ FitEncoded fit_encode_tokens(const TokenBatch& batch, CorpusStatistics& stats, B
     AnalyzedChunk chunk;
     chunk.ends.reserve(end - begin);
     chunk.ids.reserve(batch.offsets[end] - batch.offsets[begin]);
-    chunk.counts = count_range(begin, end, [&](std::size_t doc, CorpusStatistics& counts, auto&& on_term) {
-      for (std::size_t t = batch.offsets[doc]; t < batch.offsets[doc + 1]; ++t) {
-        const std::int32_t id = counts.terms.insert(batch.tokens[t]).first;
-        chunk.ids.push_back(id);
-        on_term(id);
-      }
-      chunk.ends.push_back(chunk.ids.size());
-    });
+    chunk.counts = count_token_range(
+        batch, begin, end, [&](std::int32_t id) { chunk.ids.push_back(id); },
+        [&] { chunk.ends.push_back(chunk.ids.size()); });
     return chunk;
   });
 }
