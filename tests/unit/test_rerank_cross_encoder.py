@@ -23,7 +23,7 @@ tokenizers = pytest.importorskip("tokenizers")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from sparsebolt.rerank import CrossEncoderRerankFunction, RerankResult  # noqa: E402
-from sparsebolt.rerank.cross_encoder import select_providers, sigmoid  # noqa: E402
+from sparsebolt.rerank.cross_encoder import sigmoid  # noqa: E402
 
 HIDDEN, HEADS, LAYERS, FFN, MAX_POS, EPS = 16, 2, 2, 32, 64, 1e-12
 WORDS = ("the a of in was is and to dartmouth conference 1956 artificial intelligence turing alan chess program "
@@ -296,20 +296,21 @@ def test_bad_folders_and_options(tmp_path: Path, model_dir: Path) -> None:
         CrossEncoderRerankFunction(str(tmp_path / "empty"))
     with pytest.raises(ValueError, match="batch_size"):
         CrossEncoderRerankFunction(str(model_dir), batch_size=0)
-    with pytest.raises(ValueError, match="device must be"):
+    with pytest.raises(ValueError, match="device 'tpu' is not supported"):
         CrossEncoderRerankFunction(str(model_dir), device="tpu")
     with pytest.raises(ValueError, match="not available"):
         CrossEncoderRerankFunction(str(model_dir), providers=["NoSuchExecutionProvider"])
 
 
-def test_cuda_request_without_cuda_warns_and_runs_on_cpu() -> None:
+def test_cuda_request_without_onnxruntime_gpu_is_a_clear_error(model_dir: Path) -> None:
     import onnxruntime as ort
 
     if "CUDAExecutionProvider" in ort.get_available_providers():
-        assert select_providers("cuda:0", None)[0] == ("CUDAExecutionProvider", {"device_id": 0})
+        rf = CrossEncoderRerankFunction(str(model_dir), device="cuda:0")
+        assert rf.providers[0] == "CUDAExecutionProvider"
         return
-    with pytest.warns(RuntimeWarning, match="running on CPU"):
-        assert select_providers("cuda:0", None) == ["CPUExecutionProvider"]
+    with pytest.raises(ValueError, match="onnxruntime-gpu"):
+        CrossEncoderRerankFunction(str(model_dir), device="cuda:0")
 
 
 def test_constructor_matches_pymilvus_positional_parameters() -> None:

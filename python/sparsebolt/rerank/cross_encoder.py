@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -18,7 +17,7 @@ from sparsebolt.rerank.result import BaseRerankFunction, RerankResult, check_rer
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CrossEncoderRerankFunction", "identity", "resolve_model_dir", "select_providers", "sigmoid"]
+__all__ = ["CrossEncoderRerankFunction", "identity", "resolve_model_dir", "sigmoid"]
 
 Activation = Callable[[np.ndarray], np.ndarray]
 _MODEL_FILES = ("model.onnx", "onnx/model.onnx")
@@ -81,37 +80,6 @@ def resolve_model_dir(model_name: Union[str, Path]) -> Path:
     return cached
 
 
-def select_providers(device: str, providers: Optional[Sequence[Any]]) -> List[Any]:
-    """ONNX Runtime providers for ``device`` ("", "cpu", "cuda", "cuda:N") or an explicit list, checked against
-    ``onnxruntime.get_available_providers()``; a GPU that is not available falls back to CPU with a warning."""
-    import onnxruntime as ort
-
-    available = ort.get_available_providers()
-    if providers is not None:
-        names = [p[0] if isinstance(p, (tuple, list)) else p for p in providers]
-        missing = [n for n in names if n not in available]
-        if missing:
-            raise ValueError(f"providers {missing} are not available; this onnxruntime offers {available}")
-        return list(providers)
-    device = (device or "cpu").lower()
-    if device == "cpu":
-        return ["CPUExecutionProvider"]
-    if device.startswith("cuda"):
-        _, _, index = device.partition(":")
-        if index and not index.isdigit():
-            raise ValueError(f"device {device!r} must look like 'cuda' or 'cuda:0'")
-        if "CUDAExecutionProvider" in available:
-            return [("CUDAExecutionProvider", {"device_id": int(index or 0)}), "CPUExecutionProvider"]
-        warnings.warn(
-            f"device={device!r} asked for CUDA but onnxruntime offers only {available}; running on CPU "
-            "(install onnxruntime-gpu for CUDA)",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-        return ["CPUExecutionProvider"]
-    raise ValueError(f"device must be '', 'cpu', 'cuda' or 'cuda:N', got {device!r}")
-
-
 def _read_json(path: Path) -> Dict[str, Any]:
     if not path.is_file():
         return {}
@@ -140,8 +108,9 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
         providers: Optional[Sequence[Any]] = None,
         threads: Optional[int] = None,
     ) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
+
+        from sparsebolt.dense.session import create_session
 
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
@@ -164,11 +133,10 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
         self._tokenizer.enable_truncation(self.max_length, strategy="longest_first")
         self._pad_id = self._pad_token_id(folder)
 
-        options = ort.SessionOptions()
-        if threads is not None:
-            options.intra_op_num_threads = threads
-        self.providers = select_providers(device, providers)
-        self._session = ort.InferenceSession(str(model_path), sess_options=options, providers=self.providers)
+        # The dense encoder's session: same device/provider checks (CUDA without onnxruntime-gpu is an error, not
+        # a silent CPU run), thread option and graph optimizations.
+        self._session = create_session(model_path, device=device or "cpu", providers=providers, threads=threads)
+        self.providers = self._session.get_providers()
         self._inputs = {i.name: (np.int32 if i.type == "tensor(int32)" else np.int64) for i in self._session.get_inputs()}
         unknown = set(self._inputs) - {"input_ids", "attention_mask", "token_type_ids"}
         if "input_ids" not in self._inputs or unknown:
