@@ -53,8 +53,11 @@ class BM25Statistics:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         position = self._native.document_count
         threads = 0 if num_workers is None else int(num_workers)
-        if isinstance(texts, (list, tuple)) and len(texts) <= batch_size:
-            # One batch is validated whole before anything is counted: no staging copy needed.
+        in_memory = isinstance(texts, (list, tuple))
+        if in_memory and (len(texts) <= batch_size or isinstance(self.analyzer, Analyzer)):
+            # One batch is validated whole before anything is counted: no staging copy needed. The native analyzer
+            # reads a list in place, so one batch costs no memory beyond the list itself, and each distinct word
+            # is then stemmed once rather than once per batch.
             self._count(self._native, texts, position, threads)
             return self
         staged = _core.CorpusStatistics(shard=self._native.shard)
