@@ -33,6 +33,7 @@ from typing import Any, Callable
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
+from bench_milvus import lite_server_command  # noqa: E402
 from corpora import synthetic_corpus  # noqa: E402
 
 
@@ -43,10 +44,9 @@ class LiteServer:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = int(s.getsockname()[1])
-        exe = Path(sys.executable).with_name("milvus-lite")
         self.log = (root / "server.log").open("wb")
         self.process = subprocess.Popen(
-            [str(exe), "server", "--data-dir", str(root / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+            [lite_server_command(), "server", "--data-dir", str(root / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self.uri = f"http://127.0.0.1:{port}"
         from pymilvus import MilvusClient

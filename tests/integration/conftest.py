@@ -29,8 +29,11 @@ def milvus_lite_command() -> list[str]:
 
     $SPARSEBOLT_MILVUS_LITE may name one from another venv (e.g. milvus-lite 3.x beside an embedded 2.5.1).
     """
+    named = os.environ.get("SPARSEBOLT_MILVUS_LITE")
+    if named and not Path(named).is_file():
+        pytest.fail(f"$SPARSEBOLT_MILVUS_LITE names {named!r}, which does not exist")
     exe = Path(sys.executable).with_name("milvus-lite")
-    found = os.environ.get("SPARSEBOLT_MILVUS_LITE") or (str(exe) if exe.exists() else shutil.which("milvus-lite"))
+    found = named or (str(exe) if exe.exists() else shutil.which("milvus-lite"))
     if not found:
         pytest.skip("the milvus-lite command (Milvus Lite 3.x server mode) is not installed")
     probe = subprocess.run([found, "server", "--help"], capture_output=True, timeout=60)

@@ -2,7 +2,8 @@
 
 The formulas follow Milvus' rerank functions (``internal/util/function/rerank``): RRF adds ``1 / (k + rank)`` with
 ranks from 1; the weighted ranker adds ``weight * normalize(score)`` with a per-metric normalizer; ties go to the
-smaller id. So ``rrf_fuse`` over the lists that ``search`` returned reproduces ``hybrid_search(ranker=RRFRanker())``.
+smaller id. So ``rrf_fuse`` over the lists that ``search`` returned reproduces ``hybrid_search(ranker=RRFRanker())``:
+the same scores at every rank; Milvus Lite 3.x also breaks ties by id, Lite 2.5.1 orders equal scores its own way.
 """
 
 from __future__ import annotations
