@@ -195,7 +195,11 @@ def test_bloom_filter_has_no_false_negatives():
     bloom = _BloomFilter(bits=2**12, hashes=3)  # small, so it saturates: positives grow, negatives never lie
     ids = [f"id-{i}" for i in range(3000)] + list(range(3000))
     bloom.add_all(ids)
-    assert all(bloom.might_contain(i) for i in ids)
+    assert all(bloom.might_contain(ids))
     fresh = _BloomFilter()
     fresh.add_all(["a", 1])
-    assert fresh.might_contain("a") and fresh.might_contain(1) and not fresh.might_contain("1")
+    assert fresh.might_contain(["a", 1, "1", 2, "b"])[:3] == [True, True, False]
+    roomy = _BloomFilter()  # 2**24 bits: 20,000 ids give almost no false positives
+    roomy.add_all([f"x{i}" for i in range(20_000)])
+    assert sum(roomy.might_contain([f"y{i}" for i in range(20_000)])) < 20
+    assert fresh.might_contain([]) == [] and fresh.add_all([]) is None

@@ -11,6 +11,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
+import numpy as np
+
 from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
 from sparsebolt.milvus.sources import Document
 
@@ -137,7 +139,9 @@ def run_pipeline(
                 pending = [doc_id for doc_id in keep if doc_id in inflight]
             for doc_id in pending:
                 del keep[doc_id]
-            ask = [doc_id for doc_id in keep if written.might_contain(doc_id)] if started_empty else list(keep)
+            candidates = list(keep)
+            ask = ([doc_id for doc_id, maybe in zip(candidates, written.might_contain(candidates)) if maybe]
+                   if started_empty else candidates)
             already = stored(ask) if ask else set()
             for doc_id in already:
                 keep.pop(doc_id, None)
@@ -206,23 +210,29 @@ class _BloomFilter:
     """
 
     def __init__(self, bits: int = 2**24, hashes: int = 4) -> None:
-        self._bits = bytearray(bits // 8)
+        self._bits = np.zeros(bits // 8, dtype=np.uint8)
         self._mask = bits - 1
-        self._hashes = hashes
+        self._steps = np.arange(hashes, dtype=np.int64)
 
-    def _positions(self, doc_id: DocId) -> list[int]:
-        # Python's own hash is enough: the filter lives for one run of one process (str hashes are salted
-        # per process, which is fine). The second hash is odd, so the probes walk distinct positions.
-        h1, h2 = hash(doc_id), hash((doc_id, "sparsebolt")) | 1
-        return [(h1 + i * h2) & self._mask for i in range(self._hashes)]
+    def _positions(self, ids: list[DocId]) -> np.ndarray:
+        """(len(ids), hashes) bit positions, for a whole batch at once: per id, only two builtin hashes run
+        in Python. Python's own hash is enough: the filter lives for one run of one process (str hashes are
+        salted per process, which is fine). The second hash is odd, so the probes walk distinct positions."""
+        first = np.fromiter((hash(i) for i in ids), dtype=np.int64, count=len(ids))
+        second = np.fromiter((hash((i, "sparsebolt")) for i in ids), dtype=np.int64, count=len(ids)) | 1
+        return (first[:, None] + self._steps * second[:, None]) & self._mask  # int64 wraps; any mixing will do
 
-    def add_all(self, ids: Iterable[DocId]) -> None:
-        for doc_id in ids:
-            for p in self._positions(doc_id):
-                self._bits[p >> 3] |= 1 << (p & 7)
+    def add_all(self, ids: list[DocId]) -> None:
+        if ids:
+            positions = self._positions(ids).ravel()
+            np.bitwise_or.at(self._bits, positions >> 3, np.left_shift(1, positions & 7).astype(np.uint8))
 
-    def might_contain(self, doc_id: DocId) -> bool:
-        return all(self._bits[p >> 3] & (1 << (p & 7)) for p in self._positions(doc_id))
+    def might_contain(self, ids: list[DocId]) -> list[bool]:
+        """For each id: False if it was surely never added, True if it may have been."""
+        if not ids:
+            return []
+        positions = self._positions(ids)
+        return (((self._bits[positions >> 3] >> (positions & 7)) & 1) == 1).all(axis=1).tolist()
 
 
 def _batched(documents: Iterable[Document], size: int) -> Iterator[tuple[int, list[Document]]]:
