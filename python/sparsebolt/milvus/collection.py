@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from sparsebolt.milvus import stats
 from sparsebolt.milvus.connection import DEFAULT_URI, connect, redact_uri
@@ -305,7 +305,30 @@ class TextCollection:
         total = count_documents(source, format=format) if show_progress else None
         hint = ("run the same command again" if isinstance(source, (str, Path))
                 else "call ingest() again with the same input")
-        summary = run_pipeline(
+        summary = self.ingest_documents(
+            documents, on_existing=on_existing, batch_size=batch_size, prefetch=prefetch, total=total,
+            show_progress=show_progress, resume_hint=hint, started_empty=started_empty,
+        )
+        if flush and summary.inserted:
+            self.flush()
+        return summary
+
+    def ingest_documents(
+        self,
+        documents: Iterable[Document],
+        *,
+        on_existing: str = "skip",
+        batch_size: int = 256,
+        prefetch: int = 2,
+        total: Optional[int] = None,
+        show_progress: bool = False,
+        resume_hint: str = "call ingest() again with the same input",
+        started_empty: bool = False,
+    ) -> IngestSummary:
+        """The pipeline under :meth:`ingest`, for parsed ``Document`` s and fitted encoders (a Ray worker's
+        block, say): no fitting, no flush. ``started_empty``: this collection held nothing when the whole job
+        began and nobody else writes to it, so only ids this call wrote can be stored already."""
+        return run_pipeline(
             documents,
             collection=self.name,
             make_id=self._make_id,
@@ -318,12 +341,9 @@ class TextCollection:
             retry=self.retry,
             total=total,
             show_progress=show_progress,
-            resume_hint=hint,
+            resume_hint=resume_hint,
             started_empty=started_empty,
         )
-        if flush and summary.inserted:
-            self.flush()
-        return summary
 
     def flush(self) -> None:
         """Seal rows written so far into indexed segments (done by ingest() at its end)."""

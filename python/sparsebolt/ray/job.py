@@ -10,7 +10,7 @@ import time
 from typing import Any, Optional, Sequence, Union
 
 from sparsebolt.milvus.connection import is_lite_uri
-from sparsebolt.milvus.ingest import ON_EXISTING, IngestError, IngestSummary, run_pipeline
+from sparsebolt.milvus.ingest import ON_EXISTING, IngestError, IngestSummary
 from sparsebolt.milvus.retry import RetryPolicy
 from sparsebolt.ray._ray import actor_pool, raise_original_errors, require_ray
 from sparsebolt.ray.documents import POSITION, documents_from_batch, read_documents
@@ -165,17 +165,8 @@ class _IngestBatches:
     def __call__(self, batch: Any) -> Any:
         import pyarrow as pa  # noqa: PLC0415
 
-        c = self.collection
-        summary = run_pipeline(
-            documents_from_batch(batch),
-            collection=c.name,
-            make_id=c._make_id,
-            encode_rows=c._encode_rows,
-            write=c._writer(self.on_existing),
-            stored=c._stored_ids,
-            on_existing=self.on_existing,
-            batch_size=self.batch_size,
-            retry=c.retry,
+        summary = self.collection.ingest_documents(
+            documents_from_batch(batch), on_existing=self.on_existing, batch_size=self.batch_size,
             resume_hint=_RESUME,
         )
         logger.debug("worker %d stored a block: %d inserted, %d skipped", os.getpid(), summary.inserted, summary.skipped)
