@@ -127,48 +127,53 @@ def lite_version_of(command: str) -> str:
         return "?"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class LiteServer:
+    """A `milvus-lite server` child process (lite_server_command()) in its own session; close() always stops it."""
 
+    def __init__(self, root: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        self.log = (root / "server.log").open("wb")
+        self.process = subprocess.Popen(
+            [lite_server_command(), "server", "--data-dir", str(root / "server-data"), "--host", "127.0.0.1",
+             "--port", str(port)], stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.uri = f"http://127.0.0.1:{port}"
+        from pymilvus import MilvusClient
 
-class Backend:
-    """A Milvus to talk to: a Lite file in a temp dir, or a `milvus-lite server` child process."""
-
-    def __init__(self, kind: str, root: Path) -> None:
-        self.kind, self.root, self.process = kind, root, None
-        if kind == "embedded":
-            self.uri = str(root / "bench.db")
-        else:
-            port = _free_port()
-            exe = lite_server_command()
-            self.log = (root / "server.log").open("wb")
-            self.process = subprocess.Popen(
-                [str(exe), "server", "--data-dir", str(root / "server-data"), "--host", "127.0.0.1", "--port",
-                 str(port)], stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-            self.uri = f"http://127.0.0.1:{port}"
-            from pymilvus import MilvusClient
-
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    MilvusClient(uri=self.uri, timeout=2).list_collections()
-                    break
-                except Exception:  # noqa: BLE001
-                    if time.monotonic() > deadline or self.process.poll() is not None:
-                        raise RuntimeError("milvus-lite server did not start")
-                    time.sleep(0.3)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                MilvusClient(uri=self.uri, timeout=2).list_collections()
+                return
+            except Exception:  # noqa: BLE001 - not up yet
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.close()
+                    raise RuntimeError("milvus-lite server did not start") from None
+                time.sleep(0.3)
 
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-            self.log.close()
+        self.log.close()
+
+
+class Backend:
+    """A Milvus to talk to: a Lite file in a temp dir, or a `milvus-lite server` child process."""
+
+    def __init__(self, kind: str, root: Path) -> None:
+        self.kind, self.root = kind, root
+        self.server = LiteServer(root) if kind != "embedded" else None
+        self.uri = self.server.uri if self.server is not None else str(root / "bench.db")
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
 
 
 def _rows(ids: list[str], texts: list[str], dense: Optional[np.ndarray], sparse: Any) -> list[dict[str, Any]]:
@@ -243,8 +248,8 @@ def worker(args: argparse.Namespace) -> None:
     meta = json.loads(Path(args.data).with_suffix(".json").read_text())
     root = Path(tempfile.mkdtemp(prefix="sb-bench-"))
     backend = Backend(args.worker, root)
-    if backend.process is not None and args.pidfile:
-        Path(args.pidfile).write_text(str(backend.process.pid))
+    if backend.server is not None and args.pidfile:
+        Path(args.pidfile).write_text(str(backend.server.process.pid))
     result: dict[str, Any] = {"backend": args.worker, "python": sys.executable}
     try:
         import pymilvus
@@ -253,7 +258,7 @@ def worker(args: argparse.Namespace) -> None:
         try:
             from importlib.metadata import version
 
-            result["milvus_lite"] = version("milvus-lite") if backend.process is None else lite_version_of(
+            result["milvus_lite"] = version("milvus-lite") if backend.server is None else lite_version_of(
                 lite_server_command())
         except Exception:  # noqa: BLE001
             result["milvus_lite"] = "?"

@@ -20,10 +20,7 @@ import argparse
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,44 +30,8 @@ from typing import Any, Callable
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_milvus import lite_server_command  # noqa: E402
+from bench_milvus import LiteServer  # noqa: E402
 from corpora import synthetic_corpus  # noqa: E402
-
-
-class LiteServer:
-    """A `milvus-lite server` child process in its own session; close() always stops it."""
-
-    def __init__(self, root: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        self.log = (root / "server.log").open("wb")
-        self.process = subprocess.Popen(
-            [lite_server_command(), "server", "--data-dir", str(root / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.uri = f"http://127.0.0.1:{port}"
-        from pymilvus import MilvusClient
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                MilvusClient(uri=self.uri, timeout=2).list_collections()
-                return
-            except Exception:  # noqa: BLE001 - not up yet
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.close()
-                    raise RuntimeError("milvus-lite server did not start") from None
-                time.sleep(0.3)
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
 
 
 def write_corpus(folder: Path, texts: list[str], files: int) -> list[Path]:
