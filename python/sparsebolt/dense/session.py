@@ -10,11 +10,16 @@ from typing import Any, Union
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ProviderSpec", "select_providers", "make_session_options", "create_session", "check_active_providers"]
+__all__ = ["ProviderSpec", "provider_name", "select_providers", "make_session_options", "create_session", "check_active_providers"]
 
 ProviderSpec = Union[str, tuple[str, dict[str, Any]]]
 CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
+
+
+def provider_name(spec: ProviderSpec) -> str:
+    """``"CUDAExecutionProvider"`` for both ``"CUDAExecutionProvider"`` and ``("CUDAExecutionProvider", {...})``."""
+    return spec if isinstance(spec, str) else spec[0]
 
 
 def select_providers(
@@ -42,7 +47,7 @@ def select_providers(
                 f"device {device!r} is not supported; use 'cpu', 'cuda' or 'cuda:N', or pass providers=[...]"
             )
     for spec in chosen:
-        name = spec if isinstance(spec, str) else spec[0]
+        name = provider_name(spec)
         if name not in available:
             advice = " Install onnxruntime-gpu (pip install 'sparsebolt[gpu]') to use CUDA." if name == CUDA else ""
             raise ValueError(
@@ -56,7 +61,7 @@ def check_active_providers(requested: Sequence[ProviderSpec], active: Sequence[s
     """Log a warning for each requested provider that the session did not keep (ORT drops a provider whose
     libraries fail to load, for example CUDA without cuDNN, and runs those nodes on the CPU)."""
     for spec in requested:
-        name = spec if isinstance(spec, str) else spec[0]
+        name = provider_name(spec)
         if name not in active:
             logger.warning("onnxruntime dropped %s (missing libraries?); running on %s instead", name, list(active))
 
@@ -87,7 +92,7 @@ def create_session(
     import onnxruntime as ort
 
     chosen = select_providers(device, providers, available=ort.get_available_providers())
-    if any((spec if isinstance(spec, str) else spec[0]) == CUDA for spec in chosen):
+    if any(provider_name(spec) == CUDA for spec in chosen):
         _preload_cuda_libraries(ort)
     source = str(model) if isinstance(model, Path) else model
     # BiasGelu (the fusion of Add + Gelu) runs 1.5-2x slower than the two ops it replaces on CPU, measured with
