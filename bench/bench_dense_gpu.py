@@ -116,8 +116,9 @@ def main() -> None:
     print(f"data: msmarco-5k, all 5,000 passages per figure, median of {args.repeats}; {args.rounds}x50 queries\n")
     rows = []
     for name in args.only:
-        done = subprocess.run([sys.executable, __file__, "--worker", name, "--device", args.device, "--repeats", str(args.repeats),
-                               "--rounds", str(args.rounds)], capture_output=True, text=True)
+        command = [sys.executable, __file__, "--worker", name, "--device", args.device,
+                   "--repeats", str(args.repeats), "--rounds", str(args.rounds)]
+        done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             print(f"{name} failed:\n{done.stderr[-3000:]}", file=sys.stderr)
             continue
@@ -129,12 +130,12 @@ def main() -> None:
         rates = " | ".join(f"{r['docs_per_s'][str(b)]:.0f}" for b in BATCHES)
         print(f"| {r['name']} | {r['where']} | {rates} | {r['query_ms'][0]:.2f} / {r['query_ms'][1]:.2f} | "
               f"{r['cos_min']:.6f} / {r['cos_mean']:.6f} | {r['load_s']:.1f} |")
-    if len(rows) == 2:
-        ours, theirs = rows
-        ratio = {b: ours["docs_per_s"][str(b)] / theirs["docs_per_s"][str(b)] for b in BATCHES}
-        print("\nsparsebolt / sentence-transformers docs/s: " + ", ".join(f"batch {b} {v:.2f}x" for b, v in ratio.items())
-              + f"; query p50 {theirs['query_ms'][0] / ours['query_ms'][0]:.2f}x faster")
-
+    by_name = {r["name"]: r for r in rows}
+    if {"sparsebolt", "sentence-transformers"} <= by_name.keys():
+        ours, theirs = by_name["sparsebolt"], by_name["sentence-transformers"]
+        ratio = ", ".join(f"batch {b} {ours['docs_per_s'][str(b)] / theirs['docs_per_s'][str(b)]:.2f}x" for b in BATCHES)
+        print(f"\nsparsebolt / sentence-transformers docs/s: {ratio}; "
+              f"query p50 {theirs['query_ms'][0] / ours['query_ms'][0]:.2f}x faster")
 
 if __name__ == "__main__":
     main()
