@@ -8,7 +8,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 __all__ = ["main"]
 
@@ -333,39 +333,50 @@ def _print_hits(hits: Sequence[Any]) -> None:
 _COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "fit": cmd_fit, "demo": cmd_demo}
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
+def configure_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
-    if not args.verbose:
+    if not verbose:
         # pymilvus logs every failed RPC with a traceback; our own error message says what matters.
         logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+
+
+def run_reporting_errors(prog: str, run: Callable[[], int], *, verbose: bool,
+                         usage_errors: tuple[type[BaseException], ...] = (ValueError, TypeError, FileNotFoundError)) -> int:
+    """Runs a command and turns its errors into one line on stderr and an exit code (shared by `sparsebolt` and
+    `python -m sparsebolt.ray`): usage 2, Milvus unreachable 3, ingestion stopped 4, interrupted 130, other 1."""
     from sparsebolt.milvus.ingest import IngestError  # noqa: PLC0415
     from sparsebolt.milvus.retry import MilvusUnavailableError  # noqa: PLC0415
 
     try:
-        return _COMMANDS[args.command](args)
+        return run()
     except CliError as exc:
-        print(f"sparsebolt {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return exc.code
     except MilvusUnavailableError as exc:
-        print(f"sparsebolt {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     except IngestError as exc:
-        print(f"sparsebolt {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_INGEST
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"sparsebolt {args.command}: error: {exc}", file=sys.stderr)
+    except usage_errors as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"sparsebolt {args.command}: interrupted; re-run the same command to resume", file=sys.stderr)
+        print(f"{prog}: interrupted; re-run the same command to resume", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - last resort: a message, not a traceback
-        print(f"sparsebolt {args.command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        if args.verbose:
+        print(f"{prog}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if verbose:
             raise
         return 1
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.verbose)
+    return run_reporting_errors(f"sparsebolt {args.command}", lambda: _COMMANDS[args.command](args),
+                                verbose=args.verbose)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from typing import Any, Optional, Sequence
 
-__all__ = ["main", "build_parser"]
+from sparsebolt.cli import configure_logging, run_reporting_errors
 
-EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_INGEST = 2, 3, 4
+__all__ = ["main", "build_parser"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,27 +110,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
-    if not args.verbose:
-        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
-    from sparsebolt.milvus.ingest import IngestError  # noqa: PLC0415
-    from sparsebolt.milvus.retry import MilvusUnavailableError  # noqa: PLC0415
-
-    try:
-        return cmd_ingest(args)
-    except MilvusUnavailableError as exc:
-        print(f"sparsebolt.ray {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
-    except IngestError as exc:
-        print(f"sparsebolt.ray {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_INGEST
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
-        print(f"sparsebolt.ray {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"sparsebolt.ray {args.command}: interrupted; re-run the same command to resume", file=sys.stderr)
-        return 130
+    configure_logging(args.verbose)
+    # ImportError is a usage error here: Ray itself is an optional extra.
+    return run_reporting_errors(f"sparsebolt.ray {args.command}", lambda: cmd_ingest(args), verbose=args.verbose,
+                                usage_errors=(ValueError, TypeError, FileNotFoundError, ImportError))
 
 
 if __name__ == "__main__":  # pragma: no cover
