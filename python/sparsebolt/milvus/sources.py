@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Optional, Union
 
-__all__ = ["Document", "iter_documents", "count_documents", "derive_id", "detect_format", "FORMATS"]
+__all__ = ["DataError", "Document", "iter_documents", "count_documents", "derive_id", "detect_format", "FORMATS"]
 
 FORMATS = ("jsonl", "csv", "tsv", "parquet", "beir")
 
@@ -27,13 +27,25 @@ _EXTENSIONS = {
 Source = Union[str, Path, Iterable[Union[str, Mapping[str, Any]]]]
 
 
+class DataError(ValueError):
+    """A record of the input can never be stored as it is (no text, a bad id, metadata Milvus cannot hold).
+
+    The message names the record (``file:line`` for files, the position for in-memory input) and what to fix;
+    re-running without changing the input fails the same way, so this is not a reason to resume.
+    """
+
+
 @dataclass
 class Document:
-    """One document to ingest: ``id`` is None when it should be derived from the text."""
+    """One document to ingest: ``id`` is None when it should be derived from the text.
+
+    ``origin`` names where the record came from (``corpus.jsonl:17``, ``input record 3``) for error messages.
+    """
 
     id: Optional[Union[str, int]]
     text: str
     fields: dict[str, Any] = field(default_factory=dict)
+    origin: str = field(default="", compare=False)
 
 
 def derive_id(text: str, *, integer: bool = False) -> Union[str, int]:
@@ -83,17 +95,15 @@ def iter_documents(
         fmt = format or detect_format(path)
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; choose one of {list(FORMATS)}")
-        records: Iterable[Union[str, Mapping[str, Any]]] = _read_file(path, fmt)
-        where = str(path)
+        located: Iterable[tuple[str, Union[str, Mapping[str, Any]]]] = _read_file(path, fmt)
     else:
         if format is not None:
             raise ValueError("format= applies to a path, not to an in-memory iterable")
         if isinstance(source, Mapping):
             raise TypeError("pass an iterable of records (a list of dicts), not a single dict")
-        records = source
-        where = "input"
-    for position, record in enumerate(records):
-        yield _to_document(record, position, where, id_field, text_field)
+        located = ((f"input record {position}", record) for position, record in enumerate(source))
+    for origin, record in located:
+        yield _to_document(record, origin, id_field, text_field)
 
 
 def count_documents(source: Source, *, format: Optional[str] = None) -> Optional[int]:  # noqa: A002
@@ -114,15 +124,12 @@ def count_documents(source: Source, *, format: Optional[str] = None) -> Optional
     return None
 
 
-def _to_document(
-    record: Union[str, Mapping[str, Any]], position: int, where: str, id_field: str, text_field: str
-) -> Document:
+def _to_document(record: Union[str, Mapping[str, Any]], origin: str, id_field: str, text_field: str) -> Document:
     if isinstance(record, str):
-        return Document(id=None, text=record)
+        return Document(id=None, text=record, origin=origin)
     if not isinstance(record, Mapping):
         raise TypeError(
-            f"record {position} of {where} is a {type(record).__name__}; expected a str or a dict "
-            f"with a {text_field!r} key"
+            f"{origin} is a {type(record).__name__}; expected a str or a dict with a {text_field!r} key"
         )
     fields = dict(record)
     doc_id = fields.pop(id_field, None)
@@ -131,26 +138,24 @@ def _to_document(
     if isinstance(doc_id, str) and doc_id == "":
         doc_id = None
     if doc_id is not None and not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
-        raise ValueError(
-            f"record {position} of {where}: id {doc_id!r} must be a str or an int"
-        )
+        raise DataError(f"{origin}: id {doc_id!r} must be a str or an int")
     text = fields.pop(text_field, None)
     if text is None:
-        raise ValueError(
-            f"record {position} of {where} has no {text_field!r} field (keys: {sorted(record)}); "
+        raise DataError(
+            f"{origin} has no {text_field!r} field (keys: {sorted(map(str, record))}); "
             f"pass text_field= (CLI: --text-field) naming the field that holds the text"
         )
     if not isinstance(text, str):
-        raise ValueError(f"record {position} of {where}: {text_field!r} must be a string, got {type(text).__name__}")
+        raise DataError(f"{origin}: {text_field!r} must be a string, got {type(text).__name__}")
     title = fields.get("title")
     if isinstance(title, str) and title.strip():
         text = f"{title} {text}"
     if isinstance(fields.get("metadata"), Mapping) and not fields["metadata"]:
         del fields["metadata"]  # BEIR's empty metadata dict carries nothing
-    return Document(id=doc_id, text=text, fields=fields)
+    return Document(id=doc_id, text=text, fields=fields, origin=origin)
 
 
-def _read_file(path: Path, fmt: str) -> Iterator[Union[str, Mapping[str, Any]]]:
+def _read_file(path: Path, fmt: str) -> Iterator[tuple[str, Union[str, Mapping[str, Any]]]]:
     if fmt == "beir":
         yield from _read_jsonl(_beir_corpus(path))
     elif fmt == "jsonl":
@@ -171,7 +176,7 @@ def _beir_corpus(folder: Path) -> Path:
     return corpus
 
 
-def _read_jsonl(path: Path) -> Iterator[Mapping[str, Any]]:
+def _read_jsonl(path: Path) -> Iterator[tuple[str, Mapping[str, Any]]]:
     with path.open("r", encoding="utf-8") as handle:
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -179,21 +184,21 @@ def _read_jsonl(path: Path) -> Iterator[Mapping[str, Any]]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{str(path)}:{line_number}: not valid JSON ({exc.msg})") from exc
+                raise DataError(f"{str(path)}:{line_number}: not valid JSON ({exc.msg})") from exc
             if not isinstance(record, dict):
-                raise ValueError(f"{str(path)}:{line_number}: expected a JSON object per line")
-            yield record
+                raise DataError(f"{str(path)}:{line_number}: expected a JSON object per line")
+            yield f"{str(path)}:{line_number}", record
 
 
-def _read_csv(path: Path, delimiter: str) -> Iterator[Mapping[str, Any]]:
+def _read_csv(path: Path, delimiter: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
     with path.open("r", encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter=delimiter)
         if reader.fieldnames is None:
             return
         for row in reader:
             if None in row:  # more cells than header names
-                raise ValueError(f"{str(path)}:{reader.line_num}: more cells than the header has columns")
-            yield row
+                raise DataError(f"{str(path)}:{reader.line_num}: more cells than the header has columns")
+            yield f"{str(path)}:{reader.line_num}", row
 
 
 def _import_parquet() -> Any:
@@ -204,10 +209,13 @@ def _import_parquet() -> Any:
     return pq
 
 
-def _read_parquet(path: Path) -> Iterator[Mapping[str, Any]]:
+def _read_parquet(path: Path) -> Iterator[tuple[str, Mapping[str, Any]]]:
     pq = _import_parquet()
+    row = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
-        yield from batch.to_pylist()
+        for record in batch.to_pylist():
+            yield f"{str(path)} row {row}", record
+            row += 1
 
 
 def _count_nonblank_lines(path: Path) -> int:
