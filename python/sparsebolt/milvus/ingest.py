@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Union
 import numpy as np
 
 from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
-from sparsebolt.milvus.sources import Document
+from sparsebolt.milvus.sources import DataError, Document
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,8 @@ def run_pipeline(
     encode_rows: Callable[[list[Document], list[DocId]], list[dict[str, Any]]],
     write: Callable[[list[dict[str, Any]]], Any],
     stored: Callable[[list[DocId]], set[DocId]],
+    repair: Optional[Callable[[list[DocId], list[dict[str, Any]]], None]] = None,
+    stored_before: Optional[Callable[[], int]] = None,
     on_existing: str = "skip",
     batch_size: int = 256,
     prefetch: int = 2,
@@ -88,6 +90,15 @@ def run_pipeline(
     an id can only be stored already if this run wrote it. A fixed-size Bloom filter of the ids written
     so far then picks the ids worth asking Milvus about (its false positives only cost a query), instead
     of asking about every id of every batch.
+
+    A write that fails transiently may still have been stored (a timeout says nothing about the outcome,
+    and the engine may apply it once it recovers), so an insert is never simply sent again: before each
+    retry, ``stored`` tells which of its ids landed and only the others are sent. Once it succeeds,
+    ``repair(ids, rows)`` makes sure that each of those ids is stored once (an attempt that landed after the
+    check would otherwise leave a second copy). An upsert is repeated as it is: it replaces, never adds.
+
+    A :class:`DataError` (a record that can never be stored) stops the run as itself, naming the record;
+    ``stored_before()`` (the collection's row count) is asked only to tell how much an error left stored.
     """
     if on_existing not in ON_EXISTING:
         raise ValueError(f"on_existing must be one of {list(ON_EXISTING)}, got {on_existing!r}")
@@ -169,8 +180,8 @@ def run_pipeline(
                 raise item
             current = item
             if current.rows:
-                call_with_retry(lambda: write(current.rows), retry,
-                                what=f"writing documents {current.first}..{current.first + len(current.rows) + current.skipped - 1}")
+                _write_batch(current, write=write, stored=stored, repair=repair, upsert=on_existing == "upsert",
+                             retry=retry)
             with inflight_lock:
                 inflight.difference_update(current.ids)
             summary.inserted += len(current.rows)
@@ -189,11 +200,16 @@ def run_pipeline(
         progress.close()
         if isinstance(exc, KeyboardInterrupt):
             raise
-        stored_now = summary.inserted + summary.skipped
+        held = _held(stored_before)
+        if isinstance(exc, DataError):
+            raise DataError(
+                f"{exc}. Nothing of this record was stored; {summary.inserted} documents before it were inserted "
+                f"in this run{held}. Fix the record and run again: stored documents are skipped."
+            ) from exc
         raise IngestError(
             f"ingestion into {collection!r} stopped: {type(exc).__name__}: {exc}. "
-            f"{stored_now} documents are safely stored ({summary.inserted} inserted in this run, "
-            f"{summary.skipped} already there or repeated); {summary.failed} were in the failed batch. "
+            f"{summary.inserted} documents were inserted in this run and {summary.skipped} skipped (already "
+            f"stored or repeated){held}; {summary.failed} were in the batch being written. "
             f"To resume, {resume_hint}: documents already stored are skipped, none is duplicated.",
             summary,
         ) from exc
@@ -201,6 +217,47 @@ def run_pipeline(
     progress.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _held(stored_before: Optional[Callable[[], int]]) -> str:
+    """", the collection holds N documents" when the collection still answers, else nothing."""
+    if stored_before is None:
+        return ""
+    try:
+        return f"; the collection holds {stored_before()} documents"
+    except Exception:  # noqa: BLE001 - the engine that failed may not answer a count either
+        return ""
+
+
+def _write_batch(batch: _Batch, *, write: Callable[[list[dict[str, Any]]], Any],
+                 stored: Callable[[list[DocId]], set[DocId]],
+                 repair: Optional[Callable[[list[DocId], list[dict[str, Any]]], None]], upsert: bool,
+                 retry: RetryPolicy) -> None:
+    """Write one batch so that, whatever fails and is retried, each of its ids is stored once."""
+    what = f"writing documents {batch.first}..{batch.first + len(batch.rows) + batch.skipped - 1}"
+    if upsert:  # replacing twice is replacing once
+        call_with_retry(lambda: write(batch.rows), retry, what=what)
+        return
+    pending = {"ids": list(batch.ids), "rows": list(batch.rows), "uncertain": False}
+
+    def resolve(_error: BaseException) -> None:
+        # The failed attempt may have landed: ask which ids did, and send only the others.
+        landed = stored(pending["ids"])
+        keep = [i for i, doc_id in enumerate(pending["ids"]) if doc_id not in landed]
+        if len(keep) < len(pending["ids"]):
+            logger.info("%s: %d of %d rows were stored by the failed attempt; sending the other %d", what,
+                        len(pending["ids"]) - len(keep), len(pending["ids"]), len(keep))
+        pending["ids"] = [pending["ids"][i] for i in keep]
+        pending["rows"] = [pending["rows"][i] for i in keep]
+        pending["uncertain"] = True
+
+    def attempt() -> None:
+        if pending["rows"]:
+            write(pending["rows"])
+
+    call_with_retry(attempt, retry, what=what, before_retry=resolve)
+    if pending["uncertain"] and repair is not None:
+        repair(list(batch.ids), list(batch.rows))
 
 
 class _BloomFilter:

@@ -4,9 +4,10 @@ Owns the split between transient errors (retried) and permanent ones (raised at 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import Callable, Optional, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ _TRANSIENT_MESSAGES = (
 
 class MilvusUnavailableError(ConnectionError):
     """Milvus could not be reached (or kept failing transiently) after the configured retries."""
+
+
+class EngineDiedError(MilvusUnavailableError):
+    """The embedded Milvus Lite engine of this process has exited: no retry can reach it again."""
 
 
 @dataclass(frozen=True)
@@ -92,11 +97,14 @@ def call_with_retry(
     *,
     what: str,
     sleep: Callable[[float], None] = time.sleep,
+    before_retry: Optional[Callable[[BaseException], None]] = None,
 ) -> T:
     """Call ``fn()``; retry transient errors per ``policy``; raise permanent ones at once.
 
     After the last attempt a transient error becomes :class:`MilvusUnavailableError` that names
-    ``what`` and the number of attempts (the original error is chained as ``__cause__``).
+    ``what`` and the number of attempts (the original error is chained as ``__cause__``). A dead embedded
+    engine raises :class:`EngineDiedError` at once. ``before_retry(error)`` runs after each wait, before the
+    next attempt: a write uses it to find out what the failed attempt stored (its outcome is unknown).
     """
     delays = policy.delays()
     for attempt in range(policy.attempts):
@@ -105,6 +113,13 @@ def call_with_retry(
         except Exception as exc:
             if not is_transient(exc):
                 raise
+            dead = dead_embedded_engine(exc)
+            if dead is not None:
+                raise EngineDiedError(
+                    f"{what} failed: the embedded Milvus Lite engine for {dead} has exited (see its log above "
+                    f"for why); nothing more can be done in this process. Run again: a new process starts a "
+                    f"new engine on the same file."
+                ) from exc
             if attempt == policy.attempts - 1:
                 raise MilvusUnavailableError(
                     f"{what} failed after {policy.attempts} attempt(s): {_describe(exc)}"
@@ -113,7 +128,34 @@ def call_with_retry(
             logger.warning("%s failed (attempt %d/%d), retrying in %.2fs: %s",
                            what, attempt + 1, policy.attempts, wait, _describe(exc))
             sleep(wait)
+            if before_retry is not None:
+                before_retry(exc)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def dead_embedded_engine(exc: BaseException) -> Optional[str]:
+    """The database file of an embedded Milvus Lite engine of this process that has exited, if ``exc`` could
+    come from talking to it; else None.
+
+    pymilvus reports a dead Lite engine as "Fail connecting to server on unix:...", a transient-looking error
+    that would be retried in vain. milvus_lite keeps its engines (child processes) in a module-level manager;
+    it is only consulted when milvus_lite is already imported, and any change of its internals means None.
+    """
+    message = str(getattr(exc, "message", "") or exc)
+    if "unix:" not in message:
+        return None
+    manager_module = sys.modules.get("milvus_lite.server_manager")
+    if manager_module is None:
+        return None
+    try:
+        servers = dict(manager_module.server_manager_instance._servers)
+        for db_file, server in servers.items():
+            process = server._p
+            if process is not None and process.poll() is not None and str(server.uds_path) in message:
+                return str(db_file)
+    except Exception:  # noqa: BLE001 - milvus_lite's internals changed: fall back to plain retries
+        return None
+    return None
 
 
 def _describe(exc: BaseException) -> str:
