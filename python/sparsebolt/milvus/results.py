@@ -4,7 +4,7 @@ Milvus reports L2 as a distance and Milvus Lite 3.x reports BM25 as ``-score``; 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Union
+from typing import Any, Callable, Mapping, Optional, Union
 
 __all__ = ["Hit", "normalize_score", "hits_from_milvus"]
 
@@ -37,12 +37,19 @@ def normalize_score(distance: float, metric: str) -> float:
     return float(distance)
 
 
-def hits_from_milvus(rows: Any, *, metric: str, id_field: str, text_field: str) -> list[Hit]:
-    """Turn one query's Milvus hits (dicts with id, distance, entity) into sorted :class:`Hit` s."""
+def hits_from_milvus(rows: Any, *, metric: str, id_field: str, text_field: str,
+                     pick: Optional[Callable[[Mapping[str, Any]], Mapping[str, Any]]] = None) -> list[Hit]:
+    """Turn one query's Milvus hits (dicts with id, distance, entity) into sorted :class:`Hit` s.
+
+    ``pick(entity)`` chooses the entity's keys that become ``Hit.fields`` (the ``pick`` of
+    :func:`sparsebolt.milvus.metadata.output_request`, when '$meta' brought back every dynamic key);
+    without it, every key is kept. The id and text fields never go into ``Hit.fields``.
+    """
     hits = []
     for row in rows:
         entity: Mapping[str, Any] = row.get("entity") or {}
-        fields = {k: v for k, v in entity.items() if k not in (id_field, text_field)}
+        chosen = entity if pick is None else pick(entity)
+        fields = {k: v for k, v in chosen.items() if k not in (id_field, text_field)}
         hits.append(
             Hit(
                 id=row.get("id", entity.get(id_field)),
