@@ -9,9 +9,11 @@ import logging
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
-from sparsebolt.milvus import stats
+from sparsebolt.milvus import lookup, stats
 from sparsebolt.milvus.connection import DEFAULT_URI, connect, redact_uri
+from sparsebolt.milvus.expr import dialect_for, ids_expression, writable
 from sparsebolt.milvus.ingest import IngestSummary, run_pipeline
+from sparsebolt.milvus.metadata import check_metadata
 from sparsebolt.milvus.results import Hit
 from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
 from sparsebolt.milvus.schema import (
@@ -25,7 +27,7 @@ from sparsebolt.milvus.schema import (
     spec_from_described,
 )
 from sparsebolt.milvus.search import run_search
-from sparsebolt.milvus.sources import Document, Source, count_documents, derive_id, iter_documents
+from sparsebolt.milvus.sources import DataError, Document, Source, count_documents, derive_id, iter_documents
 from sparsebolt.milvus.vectors import dense_matrix, encode_dense, sparse_rows
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,13 @@ def _encoder_dim(encoder: Any) -> int:
         return int(encoder.dim)
     except Exception:  # noqa: BLE001 - an unfitted encoder may raise instead of answering 0
         return 0
+
+
+def _names(output_fields: Sequence[str]) -> list[str]:
+    if isinstance(output_fields, str):
+        raise TypeError(f"output_fields takes a list of field names, got the string {output_fields!r}; "
+                        f"write [{output_fields!r}]")
+    return list(output_fields)
 
 
 def _class_path(obj: Any) -> str:
@@ -95,6 +104,8 @@ class TextCollection:
                 raise ValueError(f"the dense encoder reports dim {dense_dim}; expected a positive int")
         self.uri = uri
         self.retry = retry
+        self.dialect = dialect_for(uri)  # how filters must be written for this engine (see milvus.expr)
+        self._created = False  # made by this open: removed again if the first ingestion fails on its input
         self.dense = dense
         self.sparse = None if isinstance(sparse, MilvusBM25) else sparse
         self._owns_client = client is None
@@ -156,6 +167,7 @@ class TextCollection:
                                                       timeout=retry.timeout),
                 f"creating collection {collection!r}",
             )
+            self._created = True
         self._sync_bm25_stats()
 
     # ---- properties and lifecycle -------------------------------------------------------------------
@@ -203,14 +215,21 @@ class TextCollection:
     # ---- BM25 statistics ----------------------------------------------------------------------------
 
     def fit(self, source: Source, *, format: Optional[str] = None, text_field: str = "text",  # noqa: A002
-            id_field: str = "id") -> None:
+            id_field: str = "id", replace: bool = False) -> None:
         """Fit the client-side sparse encoder on ``source``'s texts and save its statistics with the collection.
 
-        Refitting changes the vocabulary: vectors already stored were made with the old statistics, so
-        re-ingest them with ``on_existing="upsert"`` (or into a new collection) after a refit.
+        Refitting changes the vocabulary: vectors already stored were made with the old statistics, so a
+        collection that holds documents is refitted only with ``replace=True``, after which its documents must
+        be re-ingested with ``on_existing="upsert"`` (or go into a new collection).
         """
         if self.sparse is None:
             raise ValueError("fit() needs a client-side sparse encoder (sparse=BM25EmbeddingFunction(...))")
+        if not replace and self.count() > 0:
+            raise ValueError(
+                f"collection {self.name!r} holds documents encoded with its current BM25 statistics; refitting "
+                f"would make searches miss them. Pass replace=True (CLI: --replace-statistics) and re-ingest with "
+                f"on_existing='upsert' (CLI: --on-existing upsert), or fit into a new collection"
+            )
         seen = 0
 
         def texts() -> Any:
@@ -291,13 +310,29 @@ class TextCollection:
             raise ValueError(f"collection {self.name!r} has dense vectors: pass its dense encoder (dense=) to ingest")
         if self.spec.sparse_mode == "client" and self.sparse is None:
             raise ValueError(f"collection {self.name!r} has sparse vectors: pass its sparse encoder (sparse=) to ingest")
+        created, self._created = self._created, False
+        try:
+            summary = self._ingest(source, format=format, id_field=id_field, text_field=text_field,
+                                   batch_size=batch_size, on_existing=on_existing, prefetch=prefetch,
+                                   show_progress=show_progress)
+        except (DataError, ValueError, TypeError):
+            # Bad input: a collection this open created for it must not stay behind, empty.
+            if created:
+                self._drop_if_empty()
+            raise
+        if flush and summary.inserted:
+            self.flush()
+        return summary
+
+    def _ingest(self, source: Source, *, format: Optional[str], id_field: str, text_field: str,  # noqa: A002
+                batch_size: int, on_existing: str, prefetch: int, show_progress: bool) -> IngestSummary:
         if self.spec.sparse_mode == "client" and _encoder_dim(self.sparse) <= 0:
             if not isinstance(source, (str, Path, list, tuple)):
                 raise ValueError(
                     "the sparse encoder is not fitted and the input can only be read once: call "
                     "collection.fit(corpus) (CLI: sparsebolt fit) first, or pass a path or a list"
                 )
-            self.fit(source, format=format, text_field=text_field, id_field=id_field)
+            self.fit(source, format=format, text_field=text_field, id_field=id_field, replace=True)
 
         # An empty collection cannot hold ids from before this run: then only repeats need checking.
         started_empty = on_existing == "skip" and self.count() == 0
@@ -305,13 +340,17 @@ class TextCollection:
         total = count_documents(source, format=format) if show_progress else None
         hint = ("run the same command again" if isinstance(source, (str, Path))
                 else "call ingest() again with the same input")
-        summary = self.ingest_documents(
+        return self.ingest_documents(
             documents, on_existing=on_existing, batch_size=batch_size, prefetch=prefetch, total=total,
             show_progress=show_progress, resume_hint=hint, started_empty=started_empty,
         )
-        if flush and summary.inserted:
-            self.flush()
-        return summary
+
+    def _drop_if_empty(self) -> None:
+        try:
+            if self.count() == 0:
+                self.drop()
+        except Exception:  # noqa: BLE001 - best effort: the input error is what the caller must see
+            logger.debug("could not remove the empty collection %r", self.name, exc_info=True)
 
     def ingest_documents(
         self,
@@ -335,6 +374,8 @@ class TextCollection:
             encode_rows=self._encode_rows,
             write=self._writer(on_existing),
             stored=self._stored_ids,
+            repair=self._store_once,
+            stored_before=self.count,
             on_existing=on_existing,
             batch_size=batch_size,
             prefetch=prefetch,
@@ -352,27 +393,36 @@ class TextCollection:
     def _make_id(self, doc: Document) -> Union[str, int]:
         if doc.id is None:
             return derive_id(doc.text, integer=self.spec.id_type == "int")
+        where = doc.origin or "a document"
         if self.spec.id_type == "int":
-            if isinstance(doc.id, int):
-                return doc.id
             try:
-                return int(doc.id)
+                value = doc.id if isinstance(doc.id, int) else int(doc.id)
             except ValueError:
-                raise ValueError(
-                    f"id {doc.id!r} is not an integer but collection {self.name!r} has integer ids"
+                raise DataError(
+                    f"{where}: id {doc.id!r} is not an integer but collection {self.name!r} has integer ids"
                 ) from None
+            if not -(2**63) <= value < 2**63:
+                raise DataError(f"{where}: id {value} is outside Milvus's int64 range")
+            return value
         doc_id = str(doc.id)
-        if len(doc_id.encode("utf-8")) > self.spec.id_max_length:
-            raise ValueError(f"id {doc_id[:40]!r}... is longer than {self.spec.id_max_length} bytes")
+        try:
+            size = len(doc_id.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise DataError(f"{where}: id {doc_id!r} holds a lone surrogate, which UTF-8 (and Milvus) cannot "
+                            f"store; fix the id") from None
+        if size > self.spec.id_max_length:
+            raise DataError(f"{where}: id {doc_id[:40]!r}... has {size} bytes, over the {self.spec.id_max_length} "
+                            f"bytes a sparsebolt id may have; shorten it (or omit it to derive one from the text)")
         return doc_id
 
     def _encode_rows(self, docs: list[Document], ids: list[Union[str, int]]) -> list[dict[str, Any]]:
         texts = [d.text for d in docs]
         limit = self.spec.text_max_length
-        for doc_id, text in zip(ids, texts):
-            if len(text) * 4 > limit and len(text.encode("utf-8")) > limit:
-                raise ValueError(
-                    f"document {doc_id!r} has {len(text.encode('utf-8'))} bytes of text, over Milvus's VARCHAR "
+        for doc, doc_id, text in zip(docs, ids, texts):
+            if len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit:
+                raise DataError(
+                    f"{doc.origin or 'a document'}: document {doc_id!r} has "
+                    f"{len(text.encode('utf-8', 'surrogatepass'))} bytes of text, over the collection's VARCHAR "
                     f"limit of {limit}; split long documents into passages before ingesting"
                 )
         n = len(texts)
@@ -382,10 +432,7 @@ class TextCollection:
         reserved = self.spec.reserved_fields
         rows = []
         for i, doc in enumerate(docs):
-            clash = reserved.intersection(doc.fields)
-            if clash:
-                raise ValueError(f"document {ids[i]!r} has metadata named {sorted(clash)}, which sparsebolt uses; rename it")
-            row: dict[str, Any] = dict(doc.fields)
+            row: dict[str, Any] = dict(check_metadata(doc.fields, origin=doc.origin, doc_id=ids[i], reserved=reserved))
             row[self.spec.id_field] = ids[i]
             row[self.spec.text_field] = doc.text
             if dense is not None:
@@ -401,16 +448,34 @@ class TextCollection:
         return lambda rows: method(name, rows, timeout=timeout)
 
     def _stored_ids(self, ids: list[Union[str, int]]) -> set[Union[str, int]]:
-        if self.spec.id_type == "int":
-            expr = f"{self.spec.id_field} in {[int(i) for i in ids]}"
-        else:
-            expr = f"{self.spec.id_field} in {json.dumps([str(i) for i in ids])}"
-        rows = self._call(
-            lambda: self.client.query(self.name, filter=expr, output_fields=[self.spec.id_field],
-                                      consistency_level="Strong", limit=len(ids), timeout=self.retry.timeout),
-            f"checking stored ids in {self.name!r}",
-        )
-        return {row[self.spec.id_field] for row in rows}
+        return lookup.stored_ids(self.client, self.name, self.spec.id_field, ids, dialect=self.dialect,
+                                 retry=self.retry)
+
+    def _store_once(self, ids: list[Union[str, int]], rows: list[dict[str, Any]]) -> None:
+        """After a write that was retried: if an attempt landed late, beside the retry, keep one copy of each id.
+
+        Delete removes every row of a primary key, so the duplicated ids are deleted and written once more.
+        """
+        field = self.spec.id_field
+        if lookup.extra_rows(self.client, self.name, field, ids, dialect=self.dialect, retry=self.retry) == 0:
+            return
+        exact = [i for i in ids if writable(i, self.dialect)]
+        logger.warning("a retried write into %r was stored twice; rewriting its %d rows once", self.name, len(exact))
+        by_id = {row[field]: row for row in rows}
+        for start in range(0, len(exact), 1024):
+            part = exact[start : start + 1024]
+            self._call(lambda part=part: self.client.delete(self.name, filter=ids_expression(field, part, self.dialect),
+                                                            timeout=self.retry.timeout),
+                       f"removing duplicated rows from {self.name!r}")
+            self._call(lambda part=part: self.client.insert(self.name, [by_id[i] for i in part],
+                                                            timeout=self.retry.timeout),
+                       f"rewriting duplicated rows into {self.name!r}")
+        left = lookup.extra_rows(self.client, self.name, field, ids, dialect=self.dialect, retry=self.retry)
+        if left:
+            raise RuntimeError(
+                f"{left} rows of {self.name!r} are stored twice after a retried write and could not be rewritten "
+                f"(their ids hold a newline or carriage return, which this engine cannot name in a delete)"
+            )
 
     # ---- search -------------------------------------------------------------------------------------
 
@@ -434,7 +499,8 @@ class TextCollection:
         ``mode``: ``"dense"``, ``"sparse"`` or ``"hybrid"`` (default: hybrid when both encoders are
         there, else the one there is). Hybrid runs Milvus's hybrid_search with RRF (``rrf_k``) or
         weighted fusion (``ranker="weighted"``, ``weights=(dense, sparse)``) over ``candidates`` hits
-        per route. ``filter`` is a Milvus boolean expression over fields; ``output_fields`` are the
+        per route (on Milvus Lite 2.x, whose hybrid_search mixes up hits' fields, the same fusion is
+        computed client-side from the two routes). ``filter`` is a Milvus boolean expression over fields; ``output_fields`` are the
         metadata fields to return. ``rerank`` takes a pymilvus.model reranker (``rerank(query,
         documents, top_k=limit)``) and reorders the hits by its scores. Scores are higher-is-better.
         """
@@ -449,8 +515,8 @@ class TextCollection:
             mode = "hybrid" if "hybrid" in available else available[0]
         results = run_search(
             self.client, self.spec, queries, mode=mode, dense=self.dense, sparse=self.sparse, limit=limit,
-            filter=filter, output_fields=list(output_fields), ranker=ranker, rrf_k=rrf_k, weights=weights,
-            candidates=candidates, search_params=search_params, rerank=rerank, retry=self.retry,
+            filter=filter, output_fields=_names(output_fields), ranker=ranker, rrf_k=rrf_k, weights=weights,
+            candidates=candidates, search_params=search_params, rerank=rerank, retry=self.retry, dialect=self.dialect,
         )
         return results[0] if single else results
 

@@ -203,11 +203,11 @@ def run_pipeline(
         held = _held(stored_before)
         if isinstance(exc, DataError):
             raise DataError(
-                f"{exc}. Nothing of this record was stored; {summary.inserted} documents before it were inserted "
+                f"{str(exc).rstrip('.')}. Nothing of this record was stored; {summary.inserted} documents before it were inserted "
                 f"in this run{held}. Fix the record and run again: stored documents are skipped."
             ) from exc
         raise IngestError(
-            f"ingestion into {collection!r} stopped: {type(exc).__name__}: {exc}. "
+            f"ingestion into {collection!r} stopped: {type(exc).__name__}: {str(exc).rstrip('.')}. "
             f"{summary.inserted} documents were inserted in this run and {summary.skipped} skipped (already "
             f"stored or repeated){held}; {summary.failed} were in the batch being written. "
             f"To resume, {resume_hint}: documents already stored are skipped, none is duplicated.",

@@ -116,9 +116,8 @@ def call_with_retry(
             dead = dead_embedded_engine(exc)
             if dead is not None:
                 raise EngineDiedError(
-                    f"{what} failed: the embedded Milvus Lite engine for {dead} has exited (see its log above "
-                    f"for why); nothing more can be done in this process. Run again: a new process starts a "
-                    f"new engine on the same file."
+                    f"{what} failed: the embedded Milvus Lite engine for {dead} has exited, so nothing more "
+                    f"can be done in this process; a new process starts a new engine on the same file"
                 ) from exc
             if attempt == policy.attempts - 1:
                 raise MilvusUnavailableError(

@@ -12,6 +12,8 @@ import time
 import zlib
 from typing import Any, Optional
 
+from sparsebolt.milvus.expr import SERVER, ids_expression, string_literal
+from sparsebolt.milvus.lookup import fetch_rows
 from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
 
 __all__ = ["META_COLLECTION", "save_blob", "load_blob", "delete_blobs", "encoder_state", "restore_encoder"]
@@ -44,12 +46,21 @@ def _ensure_meta(client: Any, retry: RetryPolicy) -> None:
     )
 
 
+# Keys are a collection name (letters, digits, '_'), a kind and hex digits joined by '/': every engine reads
+# their literals alike, so the server dialect serves Milvus Lite 2.x too.
+_KEY_DIALECT = SERVER
+
+
 def _get(client: Any, keys: list[str], retry: RetryPolicy) -> dict[str, str]:
-    rows = call_with_retry(
-        lambda: client.get(META_COLLECTION, ids=keys, output_fields=["key", "payload"], timeout=retry.timeout),
-        retry, what="reading collection metadata",
-    )
+    rows = fetch_rows(client, META_COLLECTION, "key", keys, output_fields=["payload"], dialect=_KEY_DIALECT,
+                      retry=retry, what="reading collection metadata")
     return {row["key"]: row["payload"] for row in rows}
+
+
+def _delete(client: Any, keys: list[str], retry: RetryPolicy) -> None:
+    call_with_retry(lambda: client.delete(META_COLLECTION, filter=ids_expression("key", keys, _KEY_DIALECT),
+                                          timeout=retry.timeout),
+                    retry, what="deleting collection metadata")
 
 
 def save_blob(client: Any, collection: str, kind: str, data: bytes, *, retry: RetryPolicy = RetryPolicy()) -> str:
@@ -81,9 +92,7 @@ def save_blob(client: Any, collection: str, kind: str, data: bytes, *, retry: Re
     )
     if old:
         previous = json.loads(old)
-        stale = [f"{header_key}/{previous['version']}/{i}" for i in range(int(previous["chunks"]))]
-        call_with_retry(lambda: client.delete(META_COLLECTION, ids=stale, timeout=retry.timeout),
-                        retry, what="deleting old collection metadata")
+        _delete(client, [f"{header_key}/{previous['version']}/{i}" for i in range(int(previous["chunks"]))], retry)
     return digest
 
 
@@ -119,15 +128,15 @@ def delete_blobs(client: Any, collection: str, *, retry: RetryPolicy = RetryPoli
     _ensure_meta(client, retry)
     prefix = f"{collection}/"
     rows = call_with_retry(
-        lambda: client.query(META_COLLECTION, filter=f'key like "{collection}/%"', output_fields=["key"],
+        lambda: client.query(META_COLLECTION, filter=f"key like {string_literal(collection + '/%', _KEY_DIALECT)}",
+                             output_fields=["key"],
                              timeout=retry.timeout),
         retry, what="listing collection metadata",
     )
     # LIKE may treat '_' as a wildcard: keep only exact-prefix keys.
     keys = [row["key"] for row in rows if row["key"].startswith(prefix)]
     if keys:
-        call_with_retry(lambda: client.delete(META_COLLECTION, ids=keys, timeout=retry.timeout),
-                        retry, what="deleting collection metadata")
+        _delete(client, keys, retry)
 
 
 def encoder_state(encoder: Any) -> bytes:
