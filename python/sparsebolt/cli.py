@@ -6,15 +6,28 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
 import sys
+import traceback
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
 
 __all__ = ["main"]
 
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
 EXIT_INGEST = 4
+
+# Milvus's default topK ceiling (common.topKLimit); a server may be configured otherwise, so it only shapes advice.
+MILVUS_TOPK_LIMIT = 16384
+# Milvus error codes (merr) for a request refused as malformed: ParameterInvalid, ParameterMissing, ParameterTooLarge.
+_INPUT_ERROR_CODES = frozenset({1100, 1101, 1102})
+# Words of Milvus's and pymilvus's messages for refused input, where the code does not say (Lite 2.5 reports a
+# broken filter as code 2000 "expr type check failed"). Transient errors never get here: retry.py turns them
+# into MilvusUnavailableError first.
+_INPUT_ERROR_WORDS = ("invalid", "illegal", "cannot parse expression", "expr", "limit", "topk", "out of range")
 
 DEMO_QUERIES = (
     "how do vaccines teach the immune system",
@@ -109,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     _source_args(fit)
     fit.add_argument("--output", "-o", type=Path, default=Path("bm25_params.json"),
                      help="params file to write (default: bm25_params.json)")
+    fit.add_argument("--replace-statistics", action="store_true",
+                     help="with --collection: replace the statistics of a collection that already holds documents "
+                          "(then re-encode them: sparsebolt ingest PATH --collection C --on-existing upsert)")
     _connection_args(fit, collection_default="")
     _common_output(fit)
 
@@ -136,11 +152,12 @@ def _retry(args: argparse.Namespace) -> Any:
     return RetryPolicy(attempts=args.retries, timeout=args.timeout)
 
 
-def _dense_encoder() -> Any:
+def _dense_encoder(instead: Optional[str] = "--dense none") -> Any:
     try:
         from sparsebolt.dense import DefaultEmbeddingFunction  # noqa: PLC0415
     except ImportError as exc:
-        raise CliError(f"the dense encoder is not available ({exc}); use --dense none") from exc
+        advice = f"; use {instead}" if instead else ""
+        raise CliError(f"the dense encoder is not available ({exc}){advice}") from exc
     return DefaultEmbeddingFunction()
 
 
@@ -155,11 +172,36 @@ def _bm25_encoder(params: Optional[Path] = None) -> Any:
     return encoder
 
 
-def _open(args: argparse.Namespace, *, dense: Any, sparse: Any, **kwargs: Any) -> Any:
+def _connect(args: argparse.Namespace, *, create: bool = True) -> Any:
+    """A client for ``--uri``; ``create=False`` refuses a Milvus Lite file that does not exist (and creates none).
+
+    The embedded Milvus Lite engine writes its own log and parser messages to the inherited stdout and stderr:
+    dropped unless --verbose, which sends them to stderr, so stdout only ever holds this command's output.
+    """
+    from sparsebolt.milvus.connection import connect, is_lite_uri  # noqa: PLC0415
+
+    try:
+        return connect(args.uri, token=args.token, db_name=args.db_name, retry=_retry(args), create=create,
+                       lite_output=2 if args.verbose else os.devnull)
+    except FileNotFoundError:
+        if create or not is_lite_uri(args.uri):
+            raise
+        raise CliError(f"no Milvus Lite database at {args.uri}; create it with sparsebolt ingest") from None
+
+
+@contextmanager
+def _opened(args: argparse.Namespace, *, dense: Any, sparse: Any, create_file: bool = True,
+            **kwargs: Any) -> Iterator[Any]:
+    """``--collection`` opened (or created) with these encoders, on one client closed afterwards."""
     from sparsebolt.milvus.collection import TextCollection  # noqa: PLC0415
 
-    return TextCollection(args.uri, args.collection, dense=dense, sparse=sparse, token=args.token,
-                          db_name=args.db_name, retry=_retry(args), **kwargs)
+    client = _connect(args, create=create_file)
+    try:
+        with TextCollection(args.uri, args.collection, dense=dense, sparse=sparse, retry=_retry(args),
+                            client=client, **kwargs) as collection:
+            yield collection
+    finally:
+        client.close()
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -180,7 +222,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     elif args.sparse == "milvus-bm25":
         sparse = MilvusBM25()
     show = sys.stderr.isatty() and not args.no_progress
-    with _open(args, dense=dense, sparse=sparse, id_type=args.id_type, drop_existing=args.drop) as collection:
+    with _opened(args, dense=dense, sparse=sparse, id_type=args.id_type, drop_existing=args.drop) as collection:
         summary = collection.ingest(args.path, format=args.format, id_field=args.id_field, text_field=args.text_field,
                                     batch_size=args.batch_size, on_existing=args.on_existing, show_progress=show)
         total = collection.count()
@@ -193,24 +235,40 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_for_search(args: argparse.Namespace) -> Any:
-    """Open an existing collection with the encoders its vector fields need."""
-    from pymilvus import MilvusClient  # noqa: F401,PLC0415 - fail early with a clear import error
-
+@contextmanager
+def _opened_for_search(args: argparse.Namespace) -> Iterator[Any]:
+    """An existing collection (in an existing Lite file) with the encoders its vector fields and --mode need."""
     from sparsebolt.milvus.collection import TextCollection  # noqa: PLC0415
     from sparsebolt.milvus.schema import MilvusBM25  # noqa: PLC0415
 
-    probe = TextCollection(args.uri, args.collection, token=args.token, db_name=args.db_name,
-                           retry=_retry(args), create=False)
-    spec = probe.spec
-    probe.close()
-    dense = _dense_encoder() if spec.has_dense and args.mode != "sparse" else None
-    sparse: Any = None
-    if spec.sparse_mode == "milvus-bm25":
-        sparse = MilvusBM25()
-    elif spec.sparse_mode == "client" and args.mode != "dense":
-        sparse = _bm25_encoder()
-    return _open(args, dense=dense, sparse=sparse, create=False)
+    client = _connect(args, create=False)
+    try:
+        spec = TextCollection(args.uri, args.collection, retry=_retry(args), client=client, create=False).spec
+        _check_mode(args.mode, spec)
+        if spec.has_dense and args.mode != "sparse":
+            dense = _dense_encoder("--mode sparse" if spec.has_sparse else None)
+        else:
+            dense = None
+        sparse: Any = None
+        if spec.sparse_mode == "milvus-bm25":
+            sparse = MilvusBM25()
+        elif spec.sparse_mode == "client" and args.mode != "dense":
+            sparse = _bm25_encoder()
+        with TextCollection(args.uri, args.collection, dense=dense, sparse=sparse, retry=_retry(args),
+                            client=client, create=False) as collection:
+            yield collection
+    finally:
+        client.close()
+
+
+def _check_mode(mode: Optional[str], spec: Any) -> None:
+    """Refuse a --mode the collection's vectors cannot serve, in flags (the library would say mode='...')."""
+    if mode in ("dense", "hybrid") and not spec.has_dense:
+        raise CliError(f"collection {spec.name!r} has no dense vectors (it was ingested with --dense none); "
+                       f"use --mode sparse")
+    if mode in ("sparse", "hybrid") and not spec.has_sparse:
+        raise CliError(f"collection {spec.name!r} has no sparse vectors (it was ingested with --sparse none); "
+                       f"use --mode dense")
 
 
 def _parse_weights(text: Optional[str]) -> Optional[tuple[float, float]]:
@@ -230,10 +288,16 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise CliError("--limit must be >= 1")
     weights = _parse_weights(args.weights)
     fields = [f.strip() for f in args.output_fields.split(",") if f.strip()]
-    with _open_for_search(args) as collection:
+    with _opened_for_search(args) as collection:
         mode = args.mode or ("hybrid" if "hybrid" in collection.modes else collection.modes[0])
-        results = collection.search(args.query, mode=mode, limit=args.limit, filter=args.filter,
-                                    output_fields=fields, ranker=args.ranker, rrf_k=args.rrf_k, weights=weights)
+        try:
+            results = collection.search(args.query, mode=mode, limit=args.limit, filter=args.filter,
+                                        output_fields=fields, ranker=args.ranker, rrf_k=args.rrf_k, weights=weights)
+        except Exception as exc:
+            refusal = milvus_refusal(exc)
+            if refusal is None or not refusal.invalid:
+                raise
+            raise CliError(f"Milvus refused the search: {refusal}; {_search_fix(args, refusal.text)}") from exc
     if args.json:
         print(json.dumps([{"query": q, "mode": mode, "hits": [h.to_dict() for h in hits]}
                           for q, hits in zip(args.query, results)], ensure_ascii=False))
@@ -244,13 +308,69 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_fit(args: argparse.Namespace) -> int:
-    from sparsebolt.milvus import stats  # noqa: PLC0415
-    from sparsebolt.milvus.connection import connect  # noqa: PLC0415
-    from sparsebolt.milvus.sources import iter_documents  # noqa: PLC0415
+def _search_fix(args: argparse.Namespace, said: str) -> str:
+    """Which search flag to fix, from what Milvus said or, when it said too little, from the flags given."""
+    said = said.lower()
+    limit = (f"fix --limit/-k {args.limit}: Milvus returns at most {MILVUS_TOPK_LIMIT} hits per query "
+             f"(its default limit)")
+    filter_ = (f"fix --filter {args.filter!r}: it must be a Milvus boolean expression over stored fields, "
+               f"e.g. 'year > 2020'")
+    fields = f"fix --output-fields {args.output_fields!r}: name metadata fields the collection stores"
+    named = [fix for fix, words in ((limit, ("topk", "top_k", "limit")), (filter_, ("expr", "filter", "parse")),
+                                    (fields, ("output",)))
+             if any(w in said for w in words)]
+    if not named:
+        named = [fix for fix, given in ((limit, args.limit > MILVUS_TOPK_LIMIT), (filter_, bool(args.filter)),
+                                        (fields, bool(args.output_fields))) if given]
+    return "; ".join(named) or "check --limit, --filter and --output-fields"
 
+
+def _stored_documents(client: Any, collection: str, retry: Any) -> int:
+    """How many documents ``collection`` holds (a Strong count), 0 when it does not exist."""
+    from sparsebolt.milvus.retry import call_with_retry  # noqa: PLC0415
+
+    if not call_with_retry(lambda: client.has_collection(collection, timeout=retry.timeout), retry,
+                           what=f"checking collection {collection!r}"):
+        return 0
+    call_with_retry(lambda: client.load_collection(collection, timeout=retry.timeout), retry,
+                    what=f"loading collection {collection!r}")
+    rows = call_with_retry(
+        lambda: client.query(collection, filter="", output_fields=["count(*)"], consistency_level="Strong",
+                             timeout=retry.timeout),
+        retry, what=f"counting {collection!r}",
+    )
+    return int(rows[0]["count(*)"])
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
     if not Path(args.path).exists():
         raise CliError(f"no such file or folder: {args.path}")
+    if args.replace_statistics and not args.collection:
+        raise CliError("--replace-statistics applies with --collection only")
+    client = _connect(args) if args.collection else None
+    try:
+        return _fit(args, client)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _fit(args: argparse.Namespace, client: Any) -> int:
+    from sparsebolt.milvus import stats  # noqa: PLC0415
+    from sparsebolt.milvus.sources import iter_documents  # noqa: PLC0415
+
+    reingest = (f"sparsebolt ingest PATH --uri {args.uri} --collection {args.collection} --on-existing upsert"
+                if args.collection else None)
+    # Checked before fitting: the stored sparse vectors were made with the collection's statistics, and
+    # replacing those silently would make searches miss the documents.
+    held = _stored_documents(client, args.collection, _retry(args)) if client is not None else 0
+    if held and not args.replace_statistics:
+        raise CliError(
+            f"collection {args.collection!r} holds {held} documents whose sparse vectors were made with its current "
+            f"BM25 statistics, and other statistics would make searches miss them. To replace them anyway, pass "
+            f"--replace-statistics and then re-encode every document with: {reingest}; or fit into a new "
+            f"collection (--collection NEW)"
+        )
     encoder = _bm25_encoder()
     count = 0
 
@@ -266,19 +386,19 @@ def cmd_fit(args: argparse.Namespace) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     encoder.save(args.output)
     stored_with = None
-    if args.collection:
-        client = connect(args.uri, token=args.token, db_name=args.db_name, retry=_retry(args))
-        try:
-            stats.save_blob(client, args.collection, "bm25", stats.encoder_state(encoder), retry=_retry(args))
-        finally:
-            client.close()
+    if client is not None:
+        stats.save_blob(client, args.collection, "bm25", stats.encoder_state(encoder), retry=_retry(args))
         stored_with = args.collection
-    result = {"output": str(args.output), "documents": count, "dim": int(encoder.dim), "collection": stored_with}
+    result = {"output": str(args.output), "documents": count, "dim": int(encoder.dim), "collection": stored_with,
+              "replaced_statistics_of": held, "reingest": reingest if held else None}
     if args.json:
         print(json.dumps(result))
     else:
         where = f" and kept with collection {stored_with!r}" if stored_with else ""
         print(f"fitted BM25 on {count} documents ({result['dim']} terms); wrote {args.output}{where}")
+        if held:
+            print(f"replaced the statistics the {held} documents of {args.collection!r} were encoded with: "
+                  f"re-encode them with {reingest}, else searches miss them")
     return 0
 
 
@@ -287,8 +407,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.limit < 1:
         raise CliError("--limit must be >= 1")
-    dense = None if args.no_dense else _dense_encoder()
-    with _open(args, dense=dense, sparse=_bm25_encoder(), drop_existing=True) as collection:
+    dense = None if args.no_dense else _dense_encoder("--no-dense")
+    with _opened(args, dense=dense, sparse=_bm25_encoder(), drop_existing=True) as collection:
         summary = collection.ingest(demo_corpus_path(), batch_size=64)
         queries = args.query or list(DEMO_QUERIES)
         output: list[dict[str, Any]] = []
@@ -336,36 +456,112 @@ _COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "fit": cmd_fit, "demo":
 def configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
-    if not verbose:
-        # pymilvus logs every failed RPC with a traceback; our own error message says what matters.
-        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+    _quiet_pymilvus(verbose)
+
+
+def _quiet_pymilvus(verbose: bool) -> None:
+    """pymilvus logs every failed RPC at ERROR with a traceback; our own one-line message says what matters.
+
+    Importing pymilvus runs ``logging.config.dictConfig`` (pymilvus/settings.py, ``init_log("WARNING")``): it
+    gives the ``pymilvus`` logger its own stderr handler at WARNING, with ``propagate=False``, and
+    ``pymilvus.milvus_client`` and ``pymilvus.bulk_writer`` handlers of their own at INFO. A level set before
+    that import is overwritten by it, so import pymilvus first, then set the levels: ``pymilvus`` at CRITICAL
+    (WARNING, its own default, with --verbose), and its configured children back to inheriting that.
+    """
+    try:
+        import pymilvus  # noqa: F401,PLC0415 - for its logging setup, which must happen before ours
+    except ImportError:
+        return
+    logging.getLogger("pymilvus").setLevel(logging.WARNING if verbose else logging.CRITICAL)
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if name.startswith("pymilvus.") and isinstance(logger, logging.Logger):
+            logger.setLevel(logging.NOTSET)
+
+
+class MilvusRefusal(NamedTuple):
+    """What Milvus (or pymilvus) refused: ``invalid`` when the request's input is at fault, not the service."""
+
+    invalid: bool
+    text: str
+    code: Optional[int]
+
+    def __str__(self) -> str:
+        return f"{self.text} (Milvus error {self.code})" if self.code else self.text
+
+
+def milvus_refusal(exc: BaseException) -> Optional[MilvusRefusal]:
+    """A pymilvus MilvusException (ParamError included) as one line and whether it is bad input; None otherwise.
+
+    Only the first line of Milvus's message is kept, without the C++ source location Milvus Lite appends.
+    """
+    module = sys.modules.get("pymilvus.exceptions")  # a pymilvus error means pymilvus is imported
+    base = getattr(module, "MilvusException", None)
+    if base is None or not isinstance(exc, base):
+        return None
+    message = str(getattr(exc, "message", "") or "")
+    lines = [line.strip() for line in message.splitlines() if line.strip(" =>:")]
+    text = type(exc).__name__
+    if lines:
+        text = re.sub(r"\s+at \S+\.(?:cpp|cc|h|hpp|go):\d+$", "", lines[0].lstrip("=> "))
+    raw_code = getattr(exc, "code", None)
+    code = int(raw_code) if isinstance(raw_code, int) and int(raw_code) > 1 else None  # 1: pymilvus's "unexpected"
+    invalid = (isinstance(exc, getattr(module, "ParamError", ())) or getattr(exc, "is_input_error", False) is True
+               or code in _INPUT_ERROR_CODES or any(word in message.lower() for word in _INPUT_ERROR_WORDS))
+    return MilvusRefusal(invalid=invalid, text=text, code=code)
+
+
+def _print_traceback(exc: BaseException) -> None:
+    traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+
+
+def _engine_log_hint(exc: BaseException, verbose: bool) -> str:
+    """The embedded engine's log is dropped without --verbose (see _connect): say so when its death is reported."""
+    died = any(type(e).__name__ == "EngineDiedError" for e in (exc, exc.__cause__))
+    return " (The engine's own log is shown with --verbose.)" if died and not verbose else ""
 
 
 def run_reporting_errors(prog: str, run: Callable[[], int], *, verbose: bool,
                          usage_errors: tuple[type[BaseException], ...] = (ValueError, TypeError, FileNotFoundError)) -> int:
     """Runs a command and turns its errors into one line on stderr and an exit code (shared by `sparsebolt` and
-    `python -m sparsebolt.ray`): usage 2, Milvus unreachable 3, ingestion stopped 4, interrupted 130, other 1."""
+    `python -m sparsebolt.ray`): usage 2 (bad input records, a DataError, and requests Milvus refuses as invalid),
+    Milvus unreachable 3, ingestion stopped 4, interrupted 130, other 1 (other Milvus errors included). Always
+    one line; with ``verbose`` the traceback as well."""
     from sparsebolt.milvus.ingest import IngestError  # noqa: PLC0415
     from sparsebolt.milvus.retry import MilvusUnavailableError  # noqa: PLC0415
 
     try:
         return run()
     except CliError as exc:
+        if verbose and exc.__cause__ is not None:
+            _print_traceback(exc)
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return exc.code
     except MilvusUnavailableError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        if verbose:
+            _print_traceback(exc)
+        print(f"{prog}: error: {exc}{_engine_log_hint(exc, verbose)}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     except IngestError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        if verbose:
+            _print_traceback(exc)
+        print(f"{prog}: error: {exc}{_engine_log_hint(exc, verbose)}", file=sys.stderr)
         return EXIT_INGEST
     except usage_errors as exc:
+        if verbose:
+            _print_traceback(exc)
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; re-run the same command to resume", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - last resort: a message, not a traceback
+        refusal = milvus_refusal(exc)
+        if refusal is not None:
+            if verbose:
+                _print_traceback(exc)
+            what = "Milvus refused the request" if refusal.invalid else "Milvus failed"
+            print(f"{prog}: error: {what}: {refusal}", file=sys.stderr)
+            return EXIT_USAGE if refusal.invalid else 1
         print(f"{prog}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         if verbose:
             raise
