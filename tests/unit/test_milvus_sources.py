@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -120,3 +121,19 @@ def test_count_is_none_for_generators_and_csv(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("id,text\na,b\n")
     assert count_documents(path) is None
+
+
+def test_derived_ids_of_valid_text_are_plain_blake2b_of_its_utf8():
+    # Ids already stored in Milvus must not change: the reference is hashlib on the strict UTF-8 bytes.
+    for text in ("hello", "", "naïve café 東京 \U0001f600"):
+        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+        assert derive_id(text) == digest.hex()
+        assert derive_id(text, integer=True) == int.from_bytes(digest[:8], "big") & (2**63 - 1)
+
+
+def test_lone_surrogates_get_stable_distinct_ids():
+    texts = ["abc\ud800def", "abc\udc80def", "abc\ufffddef", "abcdef", "abc\ud83d\ude00def", "abc\U0001f600def"]
+    ids = [derive_id(text) for text in texts]
+    assert len(set(ids)) == len(texts)
+    assert ids == [derive_id(text) for text in texts]
+    assert len({derive_id(text, integer=True) for text in texts}) == len(texts)

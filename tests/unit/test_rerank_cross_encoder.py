@@ -321,3 +321,40 @@ def test_constructor_matches_pymilvus_positional_parameters() -> None:
     ours = list(inspect.signature(CrossEncoderRerankFunction).parameters.values())
     theirs = [p for p in inspect.signature(Theirs).parameters.values() if p.kind is not p.VAR_KEYWORD]
     assert [(p.name, p.default) for p in ours[: len(theirs)]] == [(p.name, p.default) for p in theirs]
+
+
+# -- text as users send it: lone surrogates and very long sides --------------------------------------------------------
+
+def test_a_lone_surrogate_scores_as_the_replacement_character(model_dir: Path, weights: Dict[str, np.ndarray]) -> None:
+    rf = CrossEncoderRerankFunction(str(model_dir), batch_size=2)
+    pairs = [(QUERY, "the conference \ud800 in 1956"), ("what \udc80 event", DOCUMENTS[1]), (QUERY, DOCUMENTS[0])]
+    clean = [(q.replace("\udc80", "\ufffd"), d.replace("\ud800", "\ufffd")) for q, d in pairs]
+    np.testing.assert_allclose(rf.predict(pairs), reference_scores(weights, clean, MAX_POS), atol=1e-5)
+    assert [r.index for r in rf("what \ud800 event", DOCUMENTS + ["turing \udc80"], top_k=None)]
+
+
+def _long(words: str, chars: int) -> str:
+    return (words + " ") * (chars // (len(words) + 1))
+
+
+LONG_PAIRS = {
+    # the default head is max_length * 64 = 4096 characters here
+    "long document": ("what event", _long("the dartmouth conference of 1956", 200_000)),
+    "long query": (_long("alan turing chess program", 200_000), "the logic theorist"),
+    # both tokenized whole (which side is longer decides the odd token); small, as pair overflow is quadratic
+    "both long": (_long("chess", 5_000), _long("logic theorist", 5_000)),
+    # the query has more tokens (about 1000) than the document's first head (about 390): the head must grow, or
+    # the query would become the longer side and keep the odd token of the 61-token budget
+    "query with many tokens": (_long("the", 3_999), _long("dartmouth conference", 40_000)),
+    "document starting with whitespace": ("what event", " " * 50_000 + _long("turing was a field", 150_000)),
+    "long document with surrogates": ("what event", _long("the \ud800 conference", 200_000)),
+}
+
+
+@pytest.mark.parametrize("name", list(LONG_PAIRS))
+def test_very_long_sides_score_as_the_whole_text(model_dir: Path, weights: Dict[str, np.ndarray], name: str) -> None:
+    query, doc = LONG_PAIRS[name]
+    rf = CrossEncoderRerankFunction(str(model_dir))
+    assert max(len(query), len(doc)) > rf.max_length * 64  # long enough for the head path
+    clean = (query, doc.replace("\ud800", "\ufffd"))
+    np.testing.assert_allclose(rf.predict([(query, doc)]), reference_scores(weights, [clean], MAX_POS), atol=1e-5)

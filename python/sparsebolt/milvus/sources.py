@@ -55,7 +55,9 @@ def derive_id(text: str, *, integer: bool = False) -> Union[str, int]:
     share one id, so they are stored once. Strings: 32 hex digits of BLAKE2b-128; integers: the first
     8 bytes as a non-negative int64.
     """
-    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+    # surrogatepass gives valid text its plain UTF-8 bytes (so ids never change) and a lone surrogate,
+    # which strict UTF-8 refuses, bytes (ED A0 80 for U+D800) that no valid text encodes to: ids stay distinct.
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
     if integer:
         return int.from_bytes(digest[:8], "big") & 0x7FFF_FFFF_FFFF_FFFF
     return digest.hex()

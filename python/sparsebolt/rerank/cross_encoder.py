@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from sparsebolt.dense.tokenize import HEAD_CHARS_PER_TOKEN, final_tokens, grow_head, valid_text
 from sparsebolt.rerank.result import BaseRerankFunction, RerankResult, check_rerank_input
 
 logger = logging.getLogger(__name__)
@@ -132,6 +133,8 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(self.max_length, strategy="longest_first")
         self._pad_id = self._pad_token_id(folder)
+        self._pair_budget = self.max_length - self._tokenizer.num_special_tokens_to_add(True)
+        self._counter: Any = None  # an untruncated copy of the tokenizer, made for the first very long text
 
         # The dense encoder's session: same device/provider checks (CUDA without onnxruntime-gpu is an error, not
         # a silent CPU run), thread option and graph optimizations.
@@ -175,7 +178,7 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
         """Activated scores (float64) of (query, document) pairs, in input order."""
         if not pairs:
             return np.empty(0, dtype=np.float64)
-        encodings = self._tokenizer.encode_batch([(q, d) for q, d in pairs])
+        encodings = self._tokenizer.encode_batch(self._tokenizable(pairs))
         lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
         # Longest first: each batch pads to its own longest pair, so sorting by length wastes the least compute.
         order = np.argsort(-lengths, kind="stable")
@@ -184,6 +187,46 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
             rows = order[start : start + self.batch_size]
             logits[rows] = self._run([encodings[i] for i in rows], int(lengths[rows].max()))
         return self._activate(logits)
+
+    def _tokenizable(self, pairs: Sequence[Tuple[str, str]]) -> List[Tuple[str, str]]:
+        """The pairs as the tokenizer can take them: lone surrogates replaced by U+FFFD, and a side longer than
+        ``max_length * HEAD_CHARS_PER_TOKEN`` characters replaced by a head that truncates to the same ids."""
+        limit = self.max_length * HEAD_CHARS_PER_TOKEN
+        heads: Dict[Tuple[str, str], str] = {}  # (long side, other side): a query is usually shared by all pairs
+        out = []
+        for query, doc in pairs:
+            long_doc = len(doc) > limit
+            if (len(query) > limit) == long_doc:
+                # Both short, or both long: when both are truncated, which one is longer decides which keeps the
+                # odd token, so neither can be cut without tokenizing both in full anyway.
+                out.append((valid_text(query), valid_text(doc)))
+                continue
+            long_side, other = (doc, valid_text(query)) if long_doc else (query, valid_text(doc))
+            if (long_side, other) not in heads:
+                heads[long_side, other] = self._head(long_side, other, limit)
+            head = heads[long_side, other]
+            out.append((other, head) if long_doc else (head, other))
+        return out
+
+    def _head(self, text: str, other: str, limit: int) -> str:
+        """A head of ``text`` that longest-first truncation of the pair treats as the whole ``text``.
+
+        tokenizers' longest-first truncation sets both kept lengths from the shorter side's length and the
+        budget, and gives an odd token to the longer side; so the whole ``text`` matters only as the longer side
+        and through the tokens kept. A head whose final tokens (see ``final_tokens``) outnumber both the budget
+        and the other side's tokens is the longer side too, and only its final tokens are kept.
+        """
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            self._counter = Tokenizer.from_str(self._tokenizer.to_str())
+            self._counter.no_truncation()
+        need = max(self._pair_budget, len(self._counter.encode(other, add_special_tokens=False).ids))
+
+        def enough(head: str) -> bool:
+            return final_tokens(self._counter.encode(head, add_special_tokens=False).word_ids) > need
+
+        return grow_head(text, limit, enough)
 
     def _run(self, encodings: List[Any], width: int) -> np.ndarray:
         n = len(encodings)
