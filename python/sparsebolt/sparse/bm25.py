@@ -17,7 +17,7 @@ from scipy.sparse import csr_array
 from sparsebolt import _core
 from sparsebolt.sparse.analyzer import Analyzer, build_default_analyzer
 from sparsebolt.sparse.default_params import default_params_path
-from sparsebolt.sparse.params_file import Bm25Params, PathLike, read_params, write_params
+from sparsebolt.sparse.params_file import Bm25Params, PathLike, check_parameters, read_params, write_params
 from sparsebolt.sparse.statistics import BM25Statistics, analyze_in_python, analyzer_signature
 
 __all__ = ["BM25EmbeddingFunction"]
@@ -62,7 +62,7 @@ class BM25EmbeddingFunction:
         if num_workers is not None and (isinstance(num_workers, bool) or int(num_workers) < 1):
             raise ValueError(f"num_workers must be a positive integer or None, got {num_workers!r}")
         self.analyzer = analyzer
-        self.k1, self.b, self.epsilon = _check_parameters(k1, b, epsilon)
+        self.k1, self.b, self.epsilon = check_parameters(k1, b, epsilon)
         self.num_workers = num_workers
         self._model: Optional[_core.Bm25Model] = None
         self._statistics: Optional[BM25Statistics] = None
@@ -216,16 +216,20 @@ class BM25EmbeddingFunction:
     def load(self, path: Optional[PathLike] = None) -> "BM25EmbeddingFunction":
         """Reads parameters saved by sparsebolt or pymilvus-model. With no path, the MS MARCO parameters
         pymilvus-model publishes are used (downloaded once into the user cache; needs the network once)."""
-        params = read_params(default_params_path() if path is None else path)
-        model = _core.Bm25Model.from_saved(
-            params.terms,
-            params.idf,
-            document_count=params.corpus_size,
-            average_length=params.avgdl,
-            k1=params.k1,
-            b=params.b,
-            epsilon=params.epsilon,
-        )
+        source = default_params_path() if path is None else path
+        params = read_params(source)
+        try:
+            model = _core.Bm25Model.from_saved(
+                params.terms,
+                params.idf,
+                document_count=params.corpus_size,
+                average_length=params.avgdl,
+                k1=params.k1,
+                b=params.b,
+                epsilon=params.epsilon,
+            )
+        except ValueError as error:  # the native checks (duplicate terms), told against the file they came from
+            raise ValueError(f"BM25 params file {str(source)!r}: {error}") from None
         with self._fit_lock:
             self._model, self._statistics = model, None
             self.k1, self.b, self.epsilon = params.k1, params.b, params.epsilon
@@ -275,17 +279,6 @@ def _csr_matrix(buffers: tuple[np.ndarray, np.ndarray, np.ndarray], rows: int, d
     matrix = csr_array(buffers, shape=(rows, dim))
     matrix.has_sorted_indices = True  # the core sorts and merges each row's term ids
     return matrix
-
-
-def _check_parameters(k1: float, b: float, epsilon: float) -> tuple[float, float, float]:
-    for name, value in (("k1", k1), ("b", b), ("epsilon", epsilon)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if k1 < 0:
-        raise ValueError(f"k1 must be >= 0, got {k1}")
-    if not 0 <= b <= 1:
-        raise ValueError(f"b must be within [0, 1], got {b}")
-    return float(k1), float(b), float(epsilon)
 
 
 def _as_list(texts: Any, what: str) -> Sequence[Any]:

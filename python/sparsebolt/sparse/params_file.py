@@ -11,15 +11,17 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 import numpy as np
 
 from sparsebolt._files import atomic_write_bytes
 
-__all__ = ["FORMAT_VERSION", "Bm25Params", "read_params", "write_params"]
+__all__ = ["FORMAT_VERSION", "Bm25Params", "check_parameters", "read_params", "write_params"]
 
 FORMAT_VERSION = "v1"
+# The native model counts documents in an int64.
+_MAX_CORPUS_SIZE = 2**63 - 1
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -66,6 +68,32 @@ def read_params(path: PathLike) -> Bm25Params:
     return _validate(document, str(source))
 
 
+def check_parameters(k1: Any, b: Any, epsilon: Any) -> tuple[float, float, float]:
+    """``(k1, b, epsilon)`` as floats, or ValueError naming the first bad one and its allowed range.
+
+    The one check for BM25EmbeddingFunction's arguments and for the values a params file holds, so a file
+    never loads what the constructor would refuse.
+    """
+    values = {"k1": k1, "b": b, "epsilon": epsilon}
+    for name, value in values.items():
+        if not _is_finite_number(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if k1 < 0:
+        raise ValueError(f"k1 must be >= 0, got {k1!r}")
+    if not 0 <= b <= 1:
+        raise ValueError(f"b must be within [0, 1], got {b!r}")
+    return float(k1), float(b), float(epsilon)
+
+
+def _is_finite_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int past float range (JSON allows 1000-digit integers)
+        return False
+
+
 def _validate(document: Any, where: str) -> Bm25Params:
     def fail(problem: str) -> ValueError:
         return ValueError(f"BM25 params file {where!r}: {problem}")
@@ -77,17 +105,20 @@ def _validate(document: Any, where: str) -> Bm25Params:
         raise fail(f"unsupported format version {version!r}; this version of sparsebolt reads {FORMAT_VERSION!r}")
     missing = [key for key in ("corpus_size", "avgdl", "idf_word", "idf_value", "k1", "b", "epsilon") if key not in document]
     if missing:
-        raise fail(f"missing keys {missing}")
+        raise fail(f"missing keys {missing}; a v1 file written by sparsebolt or pymilvus-model has all of them")
 
     corpus_size = document["corpus_size"]
-    if isinstance(corpus_size, bool) or not isinstance(corpus_size, int) or corpus_size <= 0:
-        raise fail(f"corpus_size must be a positive integer, found {corpus_size!r}")
-    numbers = {key: document[key] for key in ("avgdl", "k1", "b", "epsilon")}
-    for key, value in numbers.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise fail(f"{key} must be a finite number, found {value!r}")
-    if numbers["avgdl"] <= 0:
-        raise fail(f"avgdl must be positive, found {numbers['avgdl']!r}")
+    if isinstance(corpus_size, bool) or not isinstance(corpus_size, int) or not 1 <= corpus_size <= _MAX_CORPUS_SIZE:
+        raise fail(
+            f"corpus_size must be an integer from 1 to 2**63 - 1 (the fitted document count), found {corpus_size!r}"
+        )
+    avgdl = document["avgdl"]
+    if not _is_finite_number(avgdl) or avgdl <= 0:
+        raise fail(f"avgdl must be a finite number > 0 (the mean document length in terms), found {avgdl!r}")
+    try:
+        k1, b, epsilon = check_parameters(document["k1"], document["b"], document["epsilon"])
+    except ValueError as error:
+        raise fail(str(error)) from None
 
     terms, values = document["idf_word"], document["idf_value"]
     if not isinstance(terms, list) or not isinstance(values, list):
@@ -97,19 +128,41 @@ def _validate(document: Any, where: str) -> Bm25Params:
     for position, term in enumerate(terms):
         if not isinstance(term, str):
             raise fail(f"idf_word[{position}] is {type(term).__name__}, expected str")
-    try:
-        idf = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise fail(f"idf_value must hold numbers ({error})") from error
-    if idf.ndim != 1 or not np.all(np.isfinite(idf)):
-        raise fail("idf_value must be a flat list of finite numbers")
-
+        if not term.isascii() and not _encodes_to_utf8(term):
+            raise fail(f"idf_word[{position}] is {term!r}: a lone surrogate cannot be stored as UTF-8; refit with an "
+                       "analyzer that drops or replaces lone surrogates")
     return Bm25Params(
         corpus_size=corpus_size,
-        avgdl=float(numbers["avgdl"]),
+        avgdl=float(avgdl),
         terms=terms,
-        idf=idf,
-        k1=float(numbers["k1"]),
-        b=float(numbers["b"]),
-        epsilon=float(numbers["epsilon"]),
+        idf=_idf_values(values, fail),
+        k1=k1,
+        b=b,
+        epsilon=epsilon,
     )
+
+
+def _encodes_to_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _idf_values(values: list[Any], fail: Callable[[str], ValueError]) -> np.ndarray:
+    """float64 idf, refusing what numpy would otherwise convert quietly (strings like "1.5", None, lists)."""
+    try:
+        idf = np.asarray(values)
+    except ValueError as error:  # ragged nesting
+        raise fail(f"idf_value must be a flat list of numbers ({error})") from error
+    if idf.ndim != 1 or idf.dtype.kind not in "iuf":
+        for position, value in enumerate(values):
+            if not _is_finite_number(value):
+                raise fail(f"idf_value[{position}] must be a finite number, found {value!r}")
+        # only numbers, some of them ints past int64 that numpy kept as objects
+    idf = np.asarray(values, dtype=np.float64)
+    non_finite = np.flatnonzero(~np.isfinite(idf))
+    if non_finite.size:
+        raise fail(f"idf_value[{non_finite[0]}] must be a finite number, found {values[non_finite[0]]!r}")
+    return idf
