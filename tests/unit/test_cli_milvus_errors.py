@@ -255,3 +255,24 @@ def test_invalid_json_record_leaves_no_new_collection_behind(bad_jsonl, tmp_path
     assert main(["ingest", str(bad_jsonl), "--uri", uri, "--collection", "bad", "--dense", "none"]) == EXIT_USAGE
     capsys.readouterr()
     assert _collections(uri) == []
+
+
+@pytest.mark.parametrize("record, said, stored", [
+    ('{"id": "%s", "text": "an id over 512 bytes"}' % ("x" * 600), "over the 512 bytes", 2),
+    ('{"id": "half \\ud83d emoji", "text": "t"}', "lone surrogate", 2),
+    ('{"id": "c", "text": "half \\ud83d emoji"}', "lone surrogate", 2),
+    ('{"id": "c", "text": "t", "score": NaN}', "nan", 2),
+    # Fitting BM25 on the input reads every record before anything is stored: the new collection is removed.
+    ('{"id": "c", "body": "no text field"}', "has no 'text' field", 0),
+], ids=["long-id", "surrogate-id", "surrogate-text", "nan-metadata", "no-text"])
+def test_a_record_that_can_never_be_stored_is_exit_2_naming_its_line(tmp_path, capsys, record, said, stored):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "a", "text": "sailing boats"}\n{"id": "b", "text": "cooking rice"}\n' + record + "\n",
+                    encoding="utf-8")
+    uri = str(tmp_path / "m.db")
+    argv = ["ingest", str(path), "--uri", uri, "--collection", "c", "--dense", "none", "--batch-size", "2"]
+    assert main(argv) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and f"{path}:3" in captured.err and said in captured.err
+    assert "run the same command again" not in captured.err  # re-running unchanged would fail the same way
+    assert _count(uri, "c") == stored  # records before it are stored; a fixed re-run skips them

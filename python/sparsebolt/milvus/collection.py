@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
@@ -51,6 +52,30 @@ def _names(output_fields: Sequence[str]) -> list[str]:
         raise TypeError(f"output_fields takes a list of field names, got the string {output_fields!r}; "
                         f"write [{output_fields!r}]")
     return list(output_fields)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(doc: Document, doc_id: Union[str, int], limit: int) -> None:
+    """A text Milvus can store as it is: valid UTF-8 (the encoders read a lone surrogate as a separator, but
+    a VARCHAR cannot hold one) within the collection's byte limit."""
+    if doc.text.isascii():
+        size = len(doc.text)
+    else:
+        found = _LONE_SURROGATE.search(doc.text)
+        if found:
+            raise DataError(
+                f"{doc.origin or 'a document'}: document {doc_id!r} has a lone surrogate "
+                f"({ascii(found.group())}) at character {found.start()} of its text, which UTF-8 (and Milvus) cannot "
+                f"store; it is usually half of an emoji cut in two: remove it or replace it with U+FFFD"
+            )
+        size = len(doc.text) if len(doc.text) * 4 <= limit else len(doc.text.encode("utf-8"))
+    if size > limit:
+        raise DataError(
+            f"{doc.origin or 'a document'}: document {doc_id!r} has {size} bytes of text, over the collection's "
+            f"VARCHAR limit of {limit}; split long documents into passages before ingesting"
+        )
 
 
 def _class_path(obj: Any) -> str:
@@ -417,14 +442,8 @@ class TextCollection:
 
     def _encode_rows(self, docs: list[Document], ids: list[Union[str, int]]) -> list[dict[str, Any]]:
         texts = [d.text for d in docs]
-        limit = self.spec.text_max_length
-        for doc, doc_id, text in zip(docs, ids, texts):
-            if len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit:
-                raise DataError(
-                    f"{doc.origin or 'a document'}: document {doc_id!r} has "
-                    f"{len(text.encode('utf-8', 'surrogatepass'))} bytes of text, over the collection's VARCHAR "
-                    f"limit of {limit}; split long documents into passages before ingesting"
-                )
+        for doc, doc_id in zip(docs, ids):
+            _check_text(doc, doc_id, self.spec.text_max_length)
         n = len(texts)
         dense = (dense_matrix(encode_dense(self.dense, texts, queries=False), n, self.spec.dense_dim)
                  if self.spec.has_dense else None)
