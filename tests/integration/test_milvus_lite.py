@@ -197,3 +197,39 @@ def test_metadata_blobs_are_chunked_versioned_and_deleted(lite_uri):
         assert stats.load_blob(client, "never", "bm25") is None
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("sparse_kind", ["client", "milvus-bm25"])
+def test_hybrid_fused_client_side_on_lite_2_equals_the_engines_hybrid_search(lite_uri, bm25, dense_encoder,
+                                                                            cranfield_docs, sparse_kind):
+    """On Lite 2.x hybrid is fused client-side (its hybrid_search mixes up hits' fields for ids with quotes);
+    on ASCII ids, where the engine's own hybrid_search is right, both give the same scores rank by rank."""
+    from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
+
+    from sparsebolt.milvus.expr import LITE_25
+
+    sparse = bm25 if sparse_kind == "client" else MilvusBM25()
+    docs = cranfield_docs[:100]
+    cases = [("rrf", None), ("weighted", (0.7, 0.3)), ("weighted", (0.0, 1.0))]
+    with TextCollection(lite_uri, "fused", dense=dense_encoder, sparse=sparse, dense_index_type="FLAT") as col:
+        assert col.dialect == LITE_25
+        col.ingest(docs, batch_size=50)
+        for query, (ranker, weights) in ((q, case) for q in QUERIES for case in cases):
+            ours = col.search(query, mode="hybrid", ranker=ranker, weights=weights, limit=10)
+            dense_q = dense_encoder.encode_queries([query])[0]
+            sparse_q = query if sparse_kind == "milvus-bm25" else bm25.encode_query_as_dict(query)
+            metric = "BM25" if sparse_kind == "milvus-bm25" else "IP"
+            requests = [AnnSearchRequest(data=[dense_q], anns_field="dense", param={"metric_type": "IP"}, limit=20),
+                        AnnSearchRequest(data=[sparse_q], anns_field="sparse", param={"metric_type": metric},
+                                         limit=20)]
+            fusion = RRFRanker(60) if ranker == "rrf" else WeightedRanker(*weights)
+            engine = col.client.hybrid_search("fused", requests, fusion, limit=10, output_fields=["text"])[0]
+            if not (sparse_kind == "milvus-bm25" and ranker == "weighted"):
+                assert [h.score for h in ours] == pytest.approx([h["distance"] for h in engine], abs=1e-5)
+            # else: Lite 2.5.1's WeightedRanker normalises server-side BM25 as a distance (best hits last);
+            # the client-side fusion applies Milvus's BM25 normaliser, 2 * atan(s) / pi, as servers do.
+            texts = {d["id"]: d["text"] for d in docs}
+            assert all(h.text == texts[h.id] for h in ours)
+            if weights == (0.0, 1.0):  # all weight on the sparse route: the sparse route's order
+                sparse_only = col.search(query, mode="sparse", limit=10)
+                assert [h.id for h in ours[: len(sparse_only)]] == [h.id for h in sparse_only]
