@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pymilvus.exceptions import MilvusException, ParamError
 
-from sparsebolt.cli import EXIT_USAGE, milvus_refusal, run_reporting_errors
+from sparsebolt.cli_errors import EXIT_USAGE, milvus_refusal, run_reporting_errors
 from sparsebolt.milvus.sources import DataError
 
 

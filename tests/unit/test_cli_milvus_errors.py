@@ -4,7 +4,6 @@ code. Subprocess tests count stderr lines (pymilvus's logging and Lite's engine 
 from __future__ import annotations
 
 import json
-import logging
 import subprocess
 import sys
 import textwrap

@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any, Optional, Sequence
 
-from sparsebolt.cli import configure_logging, run_reporting_errors
+from sparsebolt.cli_errors import configure_logging, run_reporting_errors
 
 __all__ = ["main", "build_parser"]
 
