@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sparsebolt.milvus.collection import TextCollection
 from sparsebolt.milvus.lookup import fetch_rows
 from sparsebolt.milvus.sources import DataError
+from tests.integration.test_milvus_metadata import same
 from tests.unit.test_milvus_metadata import json_values
 
 pytestmark = pytest.mark.integration
@@ -52,7 +53,7 @@ class _Stored:
             want = self.expected[row["id"]]
             assert row["text"] == want["text"]
             got_meta = {k: v for k, v in row.items() if k not in ("id", "text")}
-            assert got_meta == {k: v for k, v in want.items() if k not in ("id", "text")}
+            assert same(got_meta, {k: v for k, v in want.items() if k not in ("id", "text")})  # types too
         assert col.count() == len(self.expected)  # count(*): no id stored twice, none lost
 
 
