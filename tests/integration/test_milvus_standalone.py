@@ -1,11 +1,18 @@
 """The dense path on a real Milvus server: Milvus 2.3.5 standalone from `pip install milvus==2.3.5` (its own venv).
 
-2.3 has no sparse vectors and no hybrid search, so this proves dense ingestion, resume and search only. Skipped
-unless a `milvus-server` command is found: $SPARSEBOLT_MILVUS_SERVER, or on PATH.
+2.3 has no sparse vectors and no hybrid search, so this proves dense ingestion, resume and search only, on
+made-up ids and on the world's data (../shared/data/torture). Skipped unless a `milvus-server` command is found:
+$SPARSEBOLT_MILVUS_SERVER, or on PATH.
+
+Its embedded etcd ignores --etcd-port: without a config file it listens on localhost:2379 and :2380, so a second
+server on the machine (or one still shutting down) fails to start ("bind: address already in use" in
+<data>/logs/milvus-stdout.log) and the wrapper waits forever. The fixture gives it free ports through
+$ETCD_CONFIG_PATH (Milvus's etcd.config.path, read by the embedded etcd).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -17,13 +24,40 @@ import numpy as np
 import pytest
 
 from sparsebolt.milvus.collection import TextCollection
+from sparsebolt.milvus.expr import dialect_for
+from sparsebolt.milvus.lookup import stored_ids
+from sparsebolt.milvus.retry import RetryPolicy
+from tests.conftest import SHARED_DATA
 from tests.integration.conftest import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-_PORT_OPTIONS = ("--etcd-port", "--root-coord-port", "--proxy-internal-port", "--query-coord-port",
-                 "--query-node-port", "--index-coord-port", "--index-node-port", "--data-coord-port",
-                 "--data-node-port")
+_PORT_OPTIONS = ("--root-coord-port", "--proxy-internal-port", "--query-coord-port", "--query-node-port",
+                 "--index-coord-port", "--index-node-port", "--data-coord-port", "--data-node-port")
+START_TIMEOUT = 120.0
+
+
+def _etcd_config(folder: Path) -> tuple[Path, int]:
+    """An embedded-etcd config on free client and peer ports (its defaults, 2379 and 2380, are fixed)."""
+    client, peer = free_port(), free_port()
+    path = folder / "embed-etcd.yaml"
+    path.write_text(
+        f"listen-client-urls: http://127.0.0.1:{client}\nadvertise-client-urls: http://127.0.0.1:{client}\n"
+        f"listen-peer-urls: http://127.0.0.1:{peer}\ninitial-advertise-peer-urls: http://127.0.0.1:{peer}\n"
+        f"initial-cluster: default=http://127.0.0.1:{peer}\n",
+        encoding="utf-8",
+    )
+    return path, client
+
+
+def _server_logs(data: Path) -> str:
+    """The wrapper's output and the end of Milvus's own log (where a bind or etcd error shows)."""
+    parts = [(data / "server.log").read_text(errors="replace")[-1000:]]
+    own = data / "data" / "logs" / "milvus-stdout.log"
+    if own.is_file():
+        errors = [line[:400] for line in own.read_text(errors="replace").splitlines() if "[ERROR]" in line]
+        parts.append("\n".join(errors[-5:]) or own.read_text(errors="replace")[-2000:])
+    return "\n".join(parts)
 
 
 @pytest.fixture(scope="module")
@@ -33,24 +67,30 @@ def standalone(tmp_path_factory):
         pytest.skip("no milvus-server (pip install milvus==2.3.5 in its own venv, set SPARSEBOLT_MILVUS_SERVER)")
     data = tmp_path_factory.mktemp("milvus-standalone")
     port = free_port()
+    etcd_config, etcd_port = _etcd_config(data)
     ports = [arg for option in _PORT_OPTIONS for arg in (option, str(free_port()))]
     log = (data / "server.log").open("wb")
-    process = subprocess.Popen([exe, "--data", str(data / "data"), "--proxy-port", str(port), *ports],
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [exe, "--data", str(data / "data"), "--proxy-port", str(port), "--etcd-port", str(etcd_port), *ports],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "ETCD_CONFIG_PATH": str(etcd_config)},
+    )
     uri = f"http://127.0.0.1:{port}"
     try:
         from pymilvus import MilvusClient
 
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + START_TIMEOUT
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"milvus-server exited: {(data / 'server.log').read_text()[-2000:]}")
+                raise RuntimeError(f"milvus-server exited: {_server_logs(data)}")
             try:
                 MilvusClient(uri=uri, timeout=3).list_collections()
                 break
             except Exception:  # noqa: BLE001 - not ready yet
                 if time.monotonic() > deadline:
-                    raise RuntimeError("milvus-server not ready after 120 s") from None
+                    # The wrapper outlives a milvus that died at start: its own log says why.
+                    raise RuntimeError(f"milvus-server not ready after {START_TIMEOUT:.0f} s: "
+                                       f"{_server_logs(data)}") from None
                 time.sleep(1)
         yield uri
     finally:
@@ -81,7 +121,8 @@ def _pids_running_from(folder: Path) -> list[int]:
 
 
 def _terminate(pids: list[int]) -> None:
-    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 10.0)):
+    # Its query node's graceful stop can hang for 20 s and more; the data is thrown away, so do not wait long.
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 10.0)):
         alive = []
         for pid in pids:
             try:
@@ -133,3 +174,68 @@ def test_dense_ingest_resume_and_search_on_milvus_2_3(standalone):
         assert [h.id for h in hits] == [docs[k]["id"] for k in order]
         assert [h.score for h in hits] == pytest.approx([float(expected[k]) for k in order], abs=1e-5)
         assert all(h.fields == {"group": 3} for h in hits)
+
+
+TORTURE = SHARED_DATA / "torture"
+
+
+def _records(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def test_torture_ids_and_texts_round_trip_on_milvus_2_3(standalone, dense_encoder):
+    """Ids with quotes, backslashes, literal \\u, emoji and newlines; CJK/RTL and empty texts; nested metadata:
+    ingest, re-run (nothing inserted), an exact count(*), every id found by the escaped lookup, and every dense
+    hit carries its own stored text and fields, with the exact (FLAT) inner product as its score."""
+    from pymilvus import MilvusClient
+
+    corpus = TORTURE / "corpus.jsonl"
+    if not corpus.is_file():
+        pytest.skip(f"shared torture data not found at {corpus}")
+    records = _records(corpus)
+    expected = {}  # id -> (stored text, metadata), as sparsebolt's input rules say
+    for r in records:
+        title = r.get("title")
+        text = f"{title} {r['text']}" if isinstance(title, str) and title.strip() else r["text"]
+        expected[r["_id"]] = (text, {k: v for k, v in r.items() if k not in ("_id", "text")})
+    assert len(expected) == len(records)
+    ids = list(expected)
+    name = "torture_23"
+    with TextCollection(standalone, name, dense=dense_encoder, sparse=None, dense_index_type="FLAT",
+                        drop_existing=True) as col:
+        first = col.ingest(corpus, batch_size=100)
+        assert (first.inserted, first.skipped, first.failed) == (len(ids), 0, 0)
+        again = col.ingest(corpus, batch_size=100)
+        assert (again.inserted, again.skipped, again.failed) == (0, len(ids), 0)
+        assert col.count() == len(ids)
+
+        client = MilvusClient(uri=standalone)
+        try:
+            rows = client.query(name, filter="", output_fields=["count(*)"], consistency_level="Strong")
+            assert int(rows[0]["count(*)"]) == len(ids)  # counts duplicates too, unlike a query by id
+            found = stored_ids(client, name, "id", ids, dialect=dialect_for(standalone), retry=RetryPolicy())
+            assert found == set(ids), sorted(set(ids) - found)[:10]
+        finally:
+            client.close()
+
+        matrix = dense_encoder.encode_documents([expected[i][0] for i in ids])
+        row_of = {doc_id: k for k, doc_id in enumerate(ids)}
+        queries = _records(TORTURE / "queries.jsonl")
+        vectors = dense_encoder.encode_queries([q["text"] for q in queries])
+        fields = ["lang", "n", "note", "tags", "nested", "title"]
+        results = col.search([q["text"] for q in queries], mode="dense", limit=10, output_fields=fields)
+        assert len(results) == len(queries)
+        for query, vector, hits in zip(queries, vectors, results):
+            assert len(hits) == 10
+            scores = np.asarray(matrix) @ np.asarray(vector)
+            best = np.sort(scores)[::-1][:10]
+            assert [h.score for h in hits] == pytest.approx(best.tolist(), abs=1e-4), query["_id"]
+            # The corpus repeats texts, so ties may come in any order; every clear winner must be there.
+            clear = {ids[k] for k in np.flatnonzero(scores > best[-1] + 1e-4)}
+            assert clear <= {h.id for h in hits}, query["_id"]
+            for hit in hits:
+                text, meta = expected[hit.id]
+                assert hit.text == text, (query["_id"], hit.id)
+                assert hit.fields == {k: v for k, v in meta.items() if k in fields}, (query["_id"], hit.id)
+                assert hit.score == pytest.approx(float(scores[row_of[hit.id]]), abs=1e-4), (query["_id"], hit.id)

@@ -284,8 +284,9 @@ class TextCollection:
         if hashlib.sha256(mine).digest() != hashlib.sha256(saved).digest():
             raise SchemaMismatchError(
                 f"collection {self.name!r} was encoded with other BM25 statistics than the fitted sparse encoder "
-                f"given. Pass an unfitted encoder to use the collection's statistics, or call fit() and re-ingest "
-                f"with on_existing='upsert' to replace them, or use another collection."
+                f"given. Pass an unfitted encoder to use the collection's statistics (CLI: leave out --bm25-params), "
+                f"or refit with fit(..., replace=True) and re-ingest with on_existing='upsert' (CLI: sparsebolt fit "
+                f"--collection C --replace-statistics, then ingest --on-existing upsert), or use another collection."
             )
 
     def _save_bm25_stats(self) -> None:
