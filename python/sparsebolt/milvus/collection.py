@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
@@ -28,7 +27,8 @@ from sparsebolt.milvus.schema import (
     spec_from_described,
 )
 from sparsebolt.milvus.search import run_search
-from sparsebolt.milvus.sources import DataError, Document, Source, count_documents, derive_id, iter_documents
+from sparsebolt.milvus.rows import check_text, document_id
+from sparsebolt.milvus.sources import DataError, Document, Source, count_documents, iter_documents
 from sparsebolt.milvus.vectors import dense_matrix, encode_dense, sparse_rows
 
 logger = logging.getLogger(__name__)
@@ -52,30 +52,6 @@ def _names(output_fields: Sequence[str]) -> list[str]:
         raise TypeError(f"output_fields takes a list of field names, got the string {output_fields!r}; "
                         f"write [{output_fields!r}]")
     return list(output_fields)
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _check_text(doc: Document, doc_id: Union[str, int], limit: int) -> None:
-    """A text Milvus can store as it is: valid UTF-8 (the encoders read a lone surrogate as a separator, but
-    a VARCHAR cannot hold one) within the collection's byte limit."""
-    if doc.text.isascii():
-        size = len(doc.text)
-    else:
-        found = _LONE_SURROGATE.search(doc.text)
-        if found:
-            raise DataError(
-                f"{doc.origin or 'a document'}: document {doc_id!r} has a lone surrogate "
-                f"({ascii(found.group())}) at character {found.start()} of its text, which UTF-8 (and Milvus) cannot "
-                f"store; it is usually half of an emoji cut in two: remove it or replace it with U+FFFD"
-            )
-        size = len(doc.text) if len(doc.text) * 4 <= limit else len(doc.text.encode("utf-8"))
-    if size > limit:
-        raise DataError(
-            f"{doc.origin or 'a document'}: document {doc_id!r} has {size} bytes of text, over the collection's "
-            f"VARCHAR limit of {limit}; split long documents into passages before ingesting"
-        )
 
 
 def _class_path(obj: Any) -> str:
@@ -417,34 +393,12 @@ class TextCollection:
         self._call(lambda: self.client.flush(self.name, timeout=self.retry.timeout), f"flushing {self.name!r}")
 
     def _make_id(self, doc: Document) -> Union[str, int]:
-        if doc.id is None:
-            return derive_id(doc.text, integer=self.spec.id_type == "int")
-        where = doc.origin or "a document"
-        if self.spec.id_type == "int":
-            try:
-                value = doc.id if isinstance(doc.id, int) else int(doc.id)
-            except ValueError:
-                raise DataError(
-                    f"{where}: id {doc.id!r} is not an integer but collection {self.name!r} has integer ids"
-                ) from None
-            if not -(2**63) <= value < 2**63:
-                raise DataError(f"{where}: id {value} is outside Milvus's int64 range")
-            return value
-        doc_id = str(doc.id)
-        try:
-            size = len(doc_id.encode("utf-8"))
-        except UnicodeEncodeError:
-            raise DataError(f"{where}: id {doc_id!r} holds a lone surrogate, which UTF-8 (and Milvus) cannot "
-                            f"store; fix the id") from None
-        if size > self.spec.id_max_length:
-            raise DataError(f"{where}: id {doc_id[:40]!r}... has {size} bytes, over the {self.spec.id_max_length} "
-                            f"bytes a sparsebolt id may have; shorten it (or omit it to derive one from the text)")
-        return doc_id
+        return document_id(doc, self.spec)
 
     def _encode_rows(self, docs: list[Document], ids: list[Union[str, int]]) -> list[dict[str, Any]]:
         texts = [d.text for d in docs]
         for doc, doc_id in zip(docs, ids):
-            _check_text(doc, doc_id, self.spec.text_max_length)
+            check_text(doc, doc_id, self.spec.text_max_length)
         n = len(texts)
         dense = (dense_matrix(encode_dense(self.dense, texts, queries=False), n, self.spec.dense_dim)
                  if self.spec.has_dense else None)
