@@ -239,3 +239,49 @@ def test_torture_ids_and_texts_round_trip_on_milvus_2_3(standalone, dense_encode
                 assert hit.text == text, (query["_id"], hit.id)
                 assert hit.fields == {k: v for k, v in meta.items() if k in fields}, (query["_id"], hit.id)
                 assert hit.score == pytest.approx(float(scores[row_of[hit.id]]), abs=1e-4), (query["_id"], hit.id)
+
+
+def test_torture_sigkill_mid_ingest_then_resume_on_milvus_2_3(standalone):
+    """The CLI ingesting the torture corpus (MiniLM dense only: 2.3 has no sparse vectors) is SIGKILLed after a
+    few batches; the same command again stores the rest, each id once (count(*) and the escaped lookup)."""
+    import sys
+
+    from pymilvus import MilvusClient
+
+    corpus = TORTURE / "corpus.jsonl"
+    if not corpus.is_file():
+        pytest.skip(f"shared torture data not found at {corpus}")
+    ids = [r["_id"] for r in _records(corpus)]
+    name = "killed_23"
+    command = [sys.executable, "-m", "sparsebolt.cli", "ingest", str(corpus), "--uri", standalone, "--collection",
+               name, "--sparse", "none", "--batch-size", "50", "--drop", "--no-progress", "--verbose"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    child = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, text=True)
+    stored = 0
+    try:
+        assert child.stderr is not None
+        for line in child.stderr:
+            if "stored batch" in line:
+                stored += 1
+                if stored == 4:
+                    child.kill()
+                    break
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait(timeout=60)
+        if child.stderr is not None:
+            child.stderr.close()
+    assert stored == 4, "the ingestion ended before it could be killed"
+    resume = [arg for arg in command if arg not in ("--drop", "--verbose")] + ["--json"]
+    rerun = subprocess.run(resume, capture_output=True, text=True, timeout=600, env=env)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    summary = json.loads(rerun.stdout)
+    assert summary["skipped"] >= 4 * 50 and summary["inserted"] + summary["skipped"] == len(ids) == summary["stored"]
+    client = MilvusClient(uri=standalone)
+    try:
+        rows = client.query(name, filter="", output_fields=["count(*)"], consistency_level="Strong")
+        assert int(rows[0]["count(*)"]) == len(ids)
+        assert stored_ids(client, name, "id", ids, dialect=dialect_for(standalone), retry=RetryPolicy()) == set(ids)
+    finally:
+        client.close()

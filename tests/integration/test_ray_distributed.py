@@ -261,3 +261,38 @@ def test_cli_usage_errors_exit_2_before_starting_ray(tmp_path, more_paths, optio
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert "Ray cluster" not in done.stderr  # refused before any Ray process started
+
+
+def test_ingest_job_on_the_torture_corpus_stores_every_id_once(ray_local, lite_server, tmp_path):
+    """Ids with quotes, backslashes, literal \\u, emoji and newlines, across Ray workers: every id once, then a
+    re-run adds nothing (count(*) counts duplicates; the escaped lookup finds each id)."""
+    from pymilvus import MilvusClient
+
+    from sparsebolt.milvus.expr import dialect_for
+    from sparsebolt.milvus.lookup import stored_ids as lookup_ids
+    from sparsebolt.milvus.retry import RetryPolicy
+    from tests.conftest import SHARED_DATA
+
+    corpus = SHARED_DATA / "torture" / "corpus.jsonl"
+    if not corpus.is_file():
+        pytest.skip(f"shared torture data not found at {corpus}")
+    lines = [line for line in corpus.read_text(encoding="utf-8").splitlines(keepends=True) if line.strip()]
+    ids = [json.loads(line)["_id"] for line in lines]
+    halves = [tmp_path / "torture-a.jsonl", tmp_path / "torture-b.jsonl"]  # one file per worker
+    halves[0].write_text("".join(lines[::2]), encoding="utf-8")
+    halves[1].write_text("".join(lines[1::2]), encoding="utf-8")
+    paths = [str(p) for p in halves]
+    summary = ingest(paths, uri=lite_server.uri, collection="ray_torture", sparse=BM25EmbeddingFunction(),
+                     workers=2, batch_size=100, rows_per_call=300)
+    assert (summary.inserted, summary.skipped) == (len(ids), 0)
+    again = ingest(paths, uri=lite_server.uri, collection="ray_torture", sparse=BM25EmbeddingFunction(),
+                   workers=2, rows_per_call=300)
+    assert (again.inserted, again.skipped) == (0, len(ids))
+    client = MilvusClient(uri=lite_server.uri)
+    try:
+        rows = client.query("ray_torture", filter="", output_fields=["count(*)"], consistency_level="Strong")
+        assert int(rows[0]["count(*)"]) == len(ids)
+        found = lookup_ids(client, "ray_torture", "id", ids, dialect=dialect_for(lite_server.uri), retry=RetryPolicy())
+        assert found == set(ids)
+    finally:
+        client.close()
