@@ -98,3 +98,24 @@ def test_a_bad_record_is_a_data_error_naming_it_and_its_batch_is_not_stored(stor
         assert fetch_rows(col.client, col.name, "id", fresh, output_fields=(), dialect=col.dialect,
                           retry=col.retry) == []
     assert stored.collection.count() == len(stored.expected)
+
+
+@pytest.mark.parametrize("engine", ["lite-2.5.1", "lite-3-server"])
+def test_texts_at_the_varchar_limit_are_stored_and_one_byte_more_is_refused(engine, tmp_path, request):
+    """The limit counts UTF-8 bytes: 32,767 two-byte characters and one ASCII letter fill 65,535 exactly."""
+    from sparsebolt.milvus.schema import MAX_VARCHAR_LENGTH
+    from sparsebolt.model.sparse import BM25EmbeddingFunction
+
+    uri = request.getfixturevalue("lite_server").uri if engine == "lite-3-server" else str(tmp_path / "v.db")
+    at_limit = "é" * 32_767 + "a"
+    assert len(at_limit.encode("utf-8")) == MAX_VARCHAR_LENGTH
+    sparse = BM25EmbeddingFunction().fit(["a small corpus", "of words"])
+    with TextCollection(uri, "varchar_limit", sparse=sparse, drop_existing=True) as col:
+        assert col.ingest([{"id": "full", "text": at_limit}, {"id": "empty", "text": ""},
+                           {"id": "blank", "text": " \t\n"}]).inserted == 3
+        rows = fetch_rows(col.client, col.name, "id", ["full", "empty", "blank"], output_fields=["text"],
+                          dialect=col.dialect, retry=col.retry)
+        assert {r["id"]: r["text"] for r in rows} == {"full": at_limit, "empty": "", "blank": " \t\n"}
+        with pytest.raises(DataError, match=r"input record 0: document 'over' has 65536 bytes of text"):
+            col.ingest([{"id": "over", "text": at_limit + "b"}])
+        assert col.count() == 3
