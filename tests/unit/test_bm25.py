@@ -196,8 +196,8 @@ def test_encoding_before_fit_is_a_clear_error():
     [
         ([], ValueError, "empty corpus"),
         (["the and of", ""], ValueError, "no terms after analysis"),
-        (None, TypeError, "iterable of str"),
-        ("one string", TypeError, "iterable of str"),
+        (None, TypeError, "corpus must be a list of str, got None"),
+        ("one string", TypeError, r"not a single string; pass \[text\]"),
         (["fine", 3, "fine"], TypeError, r"corpus\[1\] is of type int"),
         (["fine", None], TypeError, r"corpus\[1\] is None"),
     ],

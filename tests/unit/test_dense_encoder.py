@@ -78,9 +78,10 @@ def test_pymilvus_shapes(encoder) -> None:
     [
         (None, "got None"),
         ("the cat", "single string"),
-        (["the cat", "dog", 3], r"texts\[2\] is int"),
-        (["the cat", None], r"texts\[1\] is NoneType"),
-        ([b"bytes"], r"texts\[0\] is bytes"),
+        (["the cat", "dog", 3], r"texts\[2\] is of type int, expected str"),
+        (["the cat", None], r"texts\[1\] is None, expected str"),
+        ([b"bytes"], r"texts\[0\] is of type bytes"),
+        (b"bytes", r"got bytes; decode it"),
     ],
 )
 def test_bad_input_says_what_and_where(encoder, texts, message: str) -> None:
@@ -95,9 +96,9 @@ def test_bad_input_in_documents_and_queries_is_named(encoder) -> None:
         encoder.encode_queries(None)
 
 
-@pytest.mark.parametrize("batch_size", [0, -3, 2.5, True])
-def test_batch_size_must_be_a_positive_int(encoder, batch_size) -> None:
-    with pytest.raises(ValueError, match="batch_size"):
+@pytest.mark.parametrize("batch_size, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError)])
+def test_batch_size_must_be_a_positive_int(encoder, batch_size, error) -> None:
+    with pytest.raises(error, match="batch_size"):
         encoder.encode(TEXTS, batch_size=batch_size)
 
 

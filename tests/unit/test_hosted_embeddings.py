@@ -147,10 +147,11 @@ def test_empty_input_sends_nothing_and_a_str_is_one_text(vendor: str, server: Ve
     np.testing.assert_array_equal(vector, reference(vendor, ["just one"], QUERY_TAG[vendor])[0])
 
 
-@pytest.mark.parametrize("texts, message", [(["ok", None], r"texts\[1\] must be a str"), (42, "list of str"),
-                                            (b"bytes", "list of str")])
+@pytest.mark.parametrize("texts, message", [(["ok", None], r"documents\[1\] is None, expected str"),
+                                            (42, "documents must be a list of str, got int"),
+                                            (b"bytes", "documents must be a list of str, got bytes")])
 def test_bad_input_raises_before_any_request(vendor: str, server: VendorServer, texts: Any, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(TypeError, match=message):
         FACTORIES[vendor](server.url).encode_documents(texts)
     assert server.requests == []
 

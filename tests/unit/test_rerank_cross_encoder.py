@@ -274,7 +274,7 @@ def test_sigmoid_is_stable_at_extremes() -> None:
 def test_empty_documents_and_bad_input(model_dir: Path) -> None:
     rf = CrossEncoderRerankFunction(str(model_dir))
     assert rf(QUERY, []) == []
-    with pytest.raises(ValueError, match="documents must be a list"):
+    with pytest.raises(TypeError, match=r"documents must be a list of str, not a single string; pass \[text\]"):
         rf(QUERY, "one string")
     with pytest.raises(ValueError, match="top_k"):
         rf(QUERY, DOCUMENTS, top_k=-2)

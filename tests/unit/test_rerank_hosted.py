@@ -131,19 +131,19 @@ def test_no_documents_means_no_request(vendor: str, server: VendorServer) -> Non
 
 
 @pytest.mark.parametrize(
-    "query, documents, top_k, message",
+    "query, documents, top_k, error, message",
     [
-        (QUERY, "a single string", 5, "documents must be a list of str"),
-        (QUERY, ["ok", 3], 5, r"documents\[1\] must be a str"),
-        (None, ["ok"], 5, "query must be a str"),
-        (QUERY, ["ok"], -1, "top_k must be a positive int"),
-        (QUERY, ["ok"], 2.5, "top_k must be a positive int"),
+        (QUERY, "a single string", 5, TypeError, r"documents must be a list of str, not a single string; pass \[text\]"),
+        (QUERY, ["ok", 3], 5, TypeError, r"documents\[1\] is of type int, expected str"),
+        (None, ["ok"], 5, TypeError, "query must be a str"),
+        (QUERY, ["ok"], -1, ValueError, "top_k must be a positive int"),
+        (QUERY, ["ok"], 2.5, TypeError, "top_k must be an int"),
     ],
 )
 def test_bad_input_raises_before_any_request(
-    vendor: str, server: VendorServer, query: Any, documents: Any, top_k: Any, message: str
+    vendor: str, server: VendorServer, query: Any, documents: Any, top_k: Any, error: type, message: str
 ) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         FACTORIES[vendor](server.url)(query, documents, top_k=top_k)
     assert server.requests == []
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from sparsebolt._inputs import positive_int, texts_arg
+
 from .build import graph_path
 from .pooling import l2_normalize, pool, read_pooling
 from .resolve import DEFAULT_MODEL, ModelFiles, resolve_model
@@ -57,7 +59,7 @@ class OnnxEmbeddingFunction:
         revision: str | None = None,
         token: str | None = None,
     ) -> None:
-        self.batch_size = _check_batch_size(batch_size)
+        self.batch_size = positive_int(batch_size, name="batch_size")
         self.model_name = model_name
         self.precision = precision
         self.normalize_embeddings = normalize_embeddings
@@ -82,10 +84,10 @@ class OnnxEmbeddingFunction:
         return list(self.encode(texts))
 
     def encode_queries(self, queries: Sequence[str]) -> list[np.ndarray]:
-        return list(self.encode(_prefixed(self.query_instruction, queries, "queries")))
+        return list(self._encode_checked(_prefixed(self.query_instruction, queries, "queries"), self.batch_size))
 
     def encode_documents(self, documents: Sequence[str]) -> list[np.ndarray]:
-        return list(self.encode(_prefixed(self.doc_instruction, documents, "documents")))
+        return list(self._encode_checked(_prefixed(self.doc_instruction, documents, "documents"), self.batch_size))
 
     @property
     def dim(self) -> int:
@@ -94,8 +96,10 @@ class OnnxEmbeddingFunction:
     # the fast path -------------------------------------------------------------------------------------------
     def encode(self, texts: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:
         """Embed ``texts`` into one float32 ``(len(texts), dim)`` array, rows in input order."""
-        texts = _check_texts(texts, "texts")
-        size = self.batch_size if batch_size is None else _check_batch_size(batch_size)
+        size = self.batch_size if batch_size is None else positive_int(batch_size, name="batch_size")
+        return self._encode_checked(texts_arg(texts, name="texts"), size)
+
+    def _encode_checked(self, texts: list[str], size: int) -> np.ndarray:
         out = np.empty((len(texts), self._dim), dtype=np.float32)
         for rows, vectors in self._batches(texts, size):
             out[rows] = vectors
@@ -180,24 +184,6 @@ def _pick_output(session: Any) -> tuple[str, int]:
     return chosen.name, rank
 
 
-def _check_batch_size(batch_size: int) -> int:
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    return batch_size
-
-
-def _check_texts(texts: Sequence[str], what: str) -> list[str]:
-    if texts is None:
-        raise TypeError(f"{what} must be a list of str, got None")
-    if isinstance(texts, str):
-        raise TypeError(f"{what} must be a list of str, not a single string; wrap it in a list")
-    texts = list(texts)
-    for position, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"{what}[{position}] is {type(text).__name__}, expected str")
-    return texts
-
-
 def _prefixed(prefix: str, texts: Sequence[str], what: str) -> list[str]:
-    texts = _check_texts(texts, what)
+    texts = texts_arg(texts, name=what)
     return [prefix + text for text in texts] if prefix else texts

@@ -11,27 +11,16 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from sparsebolt._inputs import positive_int, texts_arg
 from sparsebolt.http import ClientOwner, HTTPClient, resolve_api_key, resolve_base_url
 
-__all__ = ["HostedEmbeddingFunction", "check_texts", "iter_batches"]
+__all__ = ["HostedEmbeddingFunction", "iter_batches"]
 
 Vector = Union[np.ndarray, bytes]
 
 # Byte-level BPE and byte-fallback tokenizers emit at most one token per UTF-8 byte, plus a few special tokens;
 # so bytes + 2 bounds an input's token count without shipping each vendor's tokenizer.
 _SPECIAL_TOKENS = 2
-
-
-def check_texts(texts: Any) -> List[str]:
-    """A str becomes ``[str]``; anything else must be a sequence of str (ValueError names the first bad item)."""
-    if isinstance(texts, str):
-        return [texts]
-    if isinstance(texts, bytes) or not isinstance(texts, Sequence):
-        raise ValueError(f"texts must be a list of str, got {type(texts).__name__}")
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise ValueError(f"texts[{i}] must be a str, got {type(text).__name__}")
-    return list(texts)
 
 
 def iter_batches(texts: Sequence[str], max_inputs: int, max_tokens: Optional[int]) -> Iterator[Tuple[int, List[str]]]:
@@ -102,13 +91,10 @@ class HostedEmbeddingFunction(ClientOwner):
     ) -> None:
         if not isinstance(model_name, str) or not model_name:
             raise ValueError(f"{self.vendor}: model_name must be a non-empty str, got {model_name!r}")
-        if dimensions is not None and (isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1):
-            raise ValueError(f"{self.vendor}: dimensions must be a positive int or None, got {dimensions!r}")
+        if dimensions is not None:
+            dimensions = positive_int(dimensions, name=f"{self.vendor}: dimensions", hint=" or None")
         limit = self.max_batch_size if batch_size is None else batch_size
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= self.max_batch_size:
-            raise ValueError(
-                f"{self.vendor}: batch_size must be an int in [1, {self.max_batch_size}] (the API's limit), got {limit!r}"
-            )
+        limit = positive_int(limit, name=f"{self.vendor}: batch_size", maximum=self.max_batch_size, hint=" (the API's limit)")
         self.model_name = model_name
         self.batch_size = limit
         self._requested_dim = dimensions
@@ -123,13 +109,13 @@ class HostedEmbeddingFunction(ClientOwner):
     # -- public API, pymilvus.model's names -------------------------------------------------------------------------
 
     def encode_documents(self, documents: List[str]) -> List[Vector]:
-        return self._encode(documents, self.document_input_type)
+        return self._encode(documents, self.document_input_type, "documents")
 
     def encode_queries(self, queries: List[str]) -> List[Vector]:
-        return self._encode(queries, self.query_input_type)
+        return self._encode(queries, self.query_input_type, "queries")
 
     def __call__(self, texts: List[str]) -> List[Vector]:
-        return self._encode(texts, self.default_input_type)
+        return self._encode(texts, self.default_input_type, "texts")
 
     @property
     def dim(self) -> int:
@@ -169,8 +155,9 @@ class HostedEmbeddingFunction(ClientOwner):
 
     # -- shared flow ------------------------------------------------------------------------------------------------
 
-    def _encode(self, texts: Any, input_type: Optional[str]) -> List[Vector]:
-        items = check_texts(texts)
+    def _encode(self, texts: Any, input_type: Optional[str], name: str = "texts") -> List[Vector]:
+        # A bare str is one text here, as pymilvus.model forwards it to APIs that embed it as one.
+        items = texts_arg(texts, name=name, single_text=True)
         out: List[Vector] = []
         if not self.splits_batches():
             batches = iter([(0, items)]) if items else iter([])

@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from sparsebolt._inputs import positive_int
 from sparsebolt.dense.tokenize import HEAD_CHARS_PER_TOKEN, final_tokens, grow_head, valid_text
 from sparsebolt.rerank.result import BaseRerankFunction, RerankResult, check_rerank_input
 
@@ -113,11 +114,9 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
 
         from sparsebolt.dense.session import create_session
 
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        self.batch_size = positive_int(batch_size, name="batch_size")
         self.model_name = model_name
         self.device = device
-        self.batch_size = batch_size
         self.activation_fct = activation_fct
         self._activate = _activation(activation_fct)
         folder = resolve_model_dir(model_name)
@@ -251,7 +250,7 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
         return out.astype(np.float64)
 
     def __call__(self, query: str, documents: List[str], top_k: Optional[int] = 5) -> List[RerankResult]:
-        keep = check_rerank_input(query, documents, top_k)
+        documents, keep = check_rerank_input(query, documents, top_k)
         scores = self.predict([(query, doc) for doc in documents])
         # Stable: equal scores keep document order, as pymilvus' sorted(..., reverse=True) does.
         ranked = sorted(range(len(documents)), key=lambda i: -scores[i])

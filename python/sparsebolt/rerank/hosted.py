@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+from sparsebolt._inputs import positive_int
 from sparsebolt.http import ClientOwner, HTTPClient, resolve_api_key, resolve_base_url
 from sparsebolt.rerank.result import BaseRerankFunction, RerankResult, check_rerank_input
 
@@ -50,9 +51,7 @@ class _HostedReranker(ClientOwner, BaseRerankFunction):
         key = resolve_api_key(api_key, self.key_env, self.vendor) if require_key or api_key else None
         self.base_url = resolve_base_url(base_url, self.url_env, self.default_base_url)
         limit = self.default_max_documents if max_documents_per_request is None else max_documents_per_request
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError(f"max_documents_per_request must be a positive int, got {limit!r}")
-        self.max_documents_per_request = limit
+        self.max_documents_per_request = positive_int(limit, name="max_documents_per_request")
         self._client = HTTPClient(
             self.base_url, vendor=self.vendor, api_key=key, timeout=timeout, max_retries=max_retries
         )
@@ -61,7 +60,7 @@ class _HostedReranker(ClientOwner, BaseRerankFunction):
         return f"{type(self).__name__}(model_name={self.model_name!r}, base_url={self.base_url!r})"
 
     def __call__(self, query: str, documents: List[str], top_k: Optional[int] = 5) -> List[RerankResult]:
-        keep = check_rerank_input(query, documents, top_k)
+        documents, keep = check_rerank_input(query, documents, top_k)
         scored: List[Tuple[int, float]] = []
         for start, chunk in self._chunks(documents):
             top_n = None if keep is None else min(keep, len(chunk))

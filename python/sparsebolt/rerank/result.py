@@ -6,7 +6,9 @@ Every reranker returns ``list[RerankResult]`` best first; ``to_dict()`` and the 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Tuple
+
+from sparsebolt._inputs import texts_arg, top_k_arg
 
 __all__ = ["BaseRerankFunction", "RerankResult", "check_rerank_input"]
 
@@ -46,20 +48,11 @@ class BaseRerankFunction(ABC):
         """Rerank ``documents`` for ``query``."""
 
 
-def check_rerank_input(query: Any, documents: Any, top_k: Any) -> Optional[int]:
-    """Validate a rerank call and return how many results to keep (None: all).
-
-    ``top_k`` of None or 0 keeps every document, as pymilvus' local rerankers do (``if top_k:``).
+def check_rerank_input(query: Any, documents: Any, top_k: Any) -> Tuple[List[str], Optional[int]]:
+    """The documents as a list of str and how many results to keep (None: all), by sparsebolt's one input
+    contract (``sparsebolt._inputs``): a bare str for ``documents`` is a TypeError, a tuple or generator is read
+    as a list, and ``top_k`` of None or 0 keeps every document, as pymilvus' local rerankers do (``if top_k:``).
     """
     if not isinstance(query, str):
-        raise ValueError(f"query must be a str, got {type(query).__name__}")
-    if isinstance(documents, (str, bytes)) or not isinstance(documents, Sequence):
-        raise ValueError(f"documents must be a list of str, got {type(documents).__name__}; wrap a single one in [...]")
-    for i, doc in enumerate(documents):
-        if not isinstance(doc, str):
-            raise ValueError(f"documents[{i}] must be a str, got {type(doc).__name__}")
-    if top_k is None or top_k == 0:
-        return None
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
-        raise ValueError(f"top_k must be a positive int (or None/0 for all documents), got {top_k!r}")
-    return top_k
+        raise TypeError(f"query must be a str, got {type(query).__name__}")
+    return texts_arg(documents, name="documents"), top_k_arg(top_k)

@@ -15,6 +15,7 @@ import numpy as np
 from scipy.sparse import csr_array
 
 from sparsebolt import _core
+from sparsebolt._inputs import positive_int, texts_arg, texts_stream
 from sparsebolt.sparse.analyzer import Analyzer, build_default_analyzer
 from sparsebolt.sparse.default_params import default_params_path
 from sparsebolt.sparse.params_file import Bm25Params, PathLike, check_parameters, read_params, write_params
@@ -59,8 +60,8 @@ class BM25EmbeddingFunction:
             analyzer = build_default_analyzer(language="en")
         if not callable(analyzer):
             raise TypeError(f"analyzer must be callable (str -> list[str]), got {type(analyzer).__name__}")
-        if num_workers is not None and (isinstance(num_workers, bool) or int(num_workers) < 1):
-            raise ValueError(f"num_workers must be a positive integer or None, got {num_workers!r}")
+        if num_workers is not None:
+            num_workers = positive_int(num_workers, name="num_workers", hint=" or None (every core)")
         self.analyzer = analyzer
         self.k1, self.b, self.epsilon = check_parameters(k1, b, epsilon)
         self.num_workers = num_workers
@@ -81,8 +82,8 @@ class BM25EmbeddingFunction:
     ) -> "BM25EmbeddingFunction":
         """Learns the vocabulary and idf from ``corpus``, any iterable of str (a generator over a file
         larger than memory works: memory stays bounded by the vocabulary). On error nothing changes."""
-        if corpus is None or isinstance(corpus, (str, bytes)):
-            raise TypeError("corpus must be an iterable of str (a list, or a generator), not " + type(corpus).__name__)
+        corpus = texts_stream(corpus, name="corpus")  # items are checked as they are counted
+        batch_size = positive_int(batch_size, name="batch_size")
         statistics = self.new_statistics()
         statistics.update(_with_progress(corpus, show_progress, batch_size), batch_size=batch_size, num_workers=self.num_workers)
         return self.fit_statistics(statistics)
@@ -91,7 +92,7 @@ class BM25EmbeddingFunction:
         """``fit(documents)`` then ``encode_documents(documents)`` in one pass: each document is analyzed once
         (the first pass keeps its terms), which roughly halves the time of the two calls. Same model, same
         vectors. On error nothing changes."""
-        documents = _as_list(documents, "documents")
+        documents = texts_arg(documents, name="documents", check_items=False)  # the core checks items
         statistics = self.new_statistics()
         options = {"k1": self.k1, "b": self.b, "epsilon": self.epsilon, "num_threads": self._threads()}
         if isinstance(self.analyzer, Analyzer):
@@ -166,7 +167,7 @@ class BM25EmbeddingFunction:
 
     def _encode(self, texts: Sequence[str], *, query: bool, what: str) -> csr_array:
         model = self._fitted_model()
-        texts = _as_list(texts, what)
+        texts = texts_arg(texts, name=what, check_items=False)  # the core checks items
         threads = self._threads()
         if isinstance(self.analyzer, Analyzer):
             data, indices, indptr = model.encode_texts(self.analyzer._native, texts, query=query, num_threads=threads)
@@ -279,16 +280,6 @@ def _csr_matrix(buffers: tuple[np.ndarray, np.ndarray, np.ndarray], rows: int, d
     matrix = csr_array(buffers, shape=(rows, dim))
     matrix.has_sorted_indices = True  # the core sorts and merges each row's term ids
     return matrix
-
-
-def _as_list(texts: Any, what: str) -> Sequence[Any]:
-    if isinstance(texts, (str, bytes)):
-        raise TypeError(f"{what} must be a list of str, not a single string; wrap it in a list")
-    if texts is None:
-        raise TypeError(f"{what} must be a list of str, got None")
-    if isinstance(texts, (list, tuple)):
-        return texts
-    return list(texts)
 
 
 def _with_progress(corpus: Iterable[Any], show_progress: bool, batch_size: int) -> Iterable[Any]:

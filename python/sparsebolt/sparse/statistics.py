@@ -14,6 +14,7 @@ import struct
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from sparsebolt import _core
+from sparsebolt._inputs import positive_int, texts_stream
 from sparsebolt.sparse.analyzer import Analyzer
 
 __all__ = ["BM25Statistics", "analyze_in_python", "analyzer_signature"]
@@ -47,10 +48,8 @@ class BM25Statistics:
     def update(self, texts: Iterable[str], *, batch_size: int = 50_000, num_workers: Optional[int] = None) -> "BM25Statistics":
         """Counts more documents of this shard, which follow those already counted. Streams ``texts``
         in batches; on a bad item nothing is added."""
-        if texts is None or isinstance(texts, (str, bytes)):
-            raise TypeError("texts must be an iterable of str (a list, or a generator), not " + type(texts).__name__)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        texts = texts_stream(texts, name="texts")  # items are checked as they are counted
+        batch_size = positive_int(batch_size, name="batch_size")
         position = self._native.document_count
         threads = 0 if num_workers is None else int(num_workers)
         in_memory = isinstance(texts, (list, tuple))
