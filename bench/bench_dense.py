@@ -33,7 +33,6 @@ import numpy as np
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(BENCH_DIR))
 
 from corpora import beir_queries, beir_texts  # noqa: E402
@@ -287,12 +286,11 @@ def main() -> None:
 
 
 def _quality(tmp: Path, contenders: list[str]) -> dict:
-    from tests.conftest import read_beir_corpus, read_beir_qrels, read_beir_queries
-    from tests.parity.retrieval_metrics import mean_ndcg
+    from sparsebolt.eval import iter_corpus, mean_ndcg, read_qrels, read_queries
 
-    ids, _ = read_beir_corpus(DATA)
-    query_ids = list(read_beir_queries(DATA))
-    qrels = read_beir_qrels(DATA)
+    ids = [doc_id for doc_id, _ in iter_corpus(DATA)]
+    query_ids = list(read_queries(DATA))
+    qrels = read_qrels(DATA)
     found = {}
     vectors = {}
     for name in contenders:

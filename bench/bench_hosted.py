@@ -1,8 +1,8 @@
 """Client-side cost of the hosted rerankers and embedding APIs: sparsebolt vs pymilvus.model, same local server.
 
-Usage: PYTHONPATH=python:. .venv/bin/python bench/bench_hosted.py [--calls 200] [--texts 1024] [--dim 1024]
+Usage: .venv/bin/python bench/bench_hosted.py [--calls 200] [--texts 1024] [--dim 1024]
 
-Both clients talk to one local stand-in of the vendor API (tests/unit/vendor_servers.py) that answers repeated
+Both clients talk to one local stand-in of the vendor API (sparsebolt.testing.vendor_servers) that answers repeated
 requests from memory, so the difference is the client: connection handling, JSON encoding, response decoding and
 conversion to numpy. Runs alternate between the clients; the table reports medians and their ratio.
 """
@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List
 
 import numpy as np
 
-from tests.unit.vendor_servers import API_KEY, VendorServer
+from sparsebolt.testing.vendor_servers import API_KEY, VendorServer
 
 
 def timed(fn: Callable[[], Any]) -> float:

@@ -46,18 +46,15 @@ BATCH = 256  # default; --batch overrides
 
 
 def read_corpus(name: str) -> tuple[list[str], list[str]]:
-    ids, texts = [], []
-    with (SHARED / name / "corpus.jsonl").open(encoding="utf-8") as handle:
-        for line in handle:
-            r = json.loads(line)
-            ids.append(str(r["_id"]))
-            texts.append(f"{r.get('title', '')} {r['text']}".strip())
-    return ids, texts
+    from sparsebolt.eval import beir  # here, not at the top: --other-python workers may lack sparsebolt
+
+    return beir.read_corpus(SHARED / name)
 
 
 def read_queries(name: str) -> list[str]:
-    with (SHARED / name / "queries.jsonl").open(encoding="utf-8") as handle:
-        return [json.loads(line)["text"] for line in handle]
+    from sparsebolt.eval import beir
+
+    return list(beir.read_queries(SHARED / name).values())
 
 
 def synthetic_texts(base: list[str], n: int, seed: int = 0) -> list[str]:

@@ -7,29 +7,39 @@ whatever the benchmark needs (200,000 documents is about 300 MB).
 
 from __future__ import annotations
 
-import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+try:
+    from sparsebolt.eval import read_corpus, read_queries
+except ImportError:
+    # Workers run in other interpreters (--st-python) that lack sparsebolt; sparsebolt.eval is pure Python
+    # and needs no compiled core, so the source tree serves. Appended: an installed sparsebolt still wins.
+    sys.path.append(str(REPO_ROOT / "python"))
+    from sparsebolt.eval import read_corpus, read_queries
 # SPARSEBOLT_BENCH_DATA points elsewhere where ../shared does not exist (the GPU machine gets a copy).
 SHARED_DATA = Path(os.environ.get("SPARSEBOLT_BENCH_DATA", REPO_ROOT.parent / "shared" / "data"))
 
 
 def beir_texts(name: str) -> list[str]:
-    path = SHARED_DATA / name / "corpus.jsonl"
-    if not path.is_file():
-        raise SystemExit(f"shared data set not found: {path} (the benchmarks need ../shared)")
-    with path.open(encoding="utf-8") as handle:
-        return [f"{r.get('title', '')} {r.get('text', '')}".strip() for r in map(json.loads, handle)]
+    """The corpus texts of a shared set, title and text joined as sparsebolt.eval.join_title_text does."""
+    return read_corpus(_shared(name))[1]
 
 
 def beir_queries(name: str) -> list[str]:
-    with (SHARED_DATA / name / "queries.jsonl").open(encoding="utf-8") as handle:
-        return [r["text"] for r in map(json.loads, handle)]
+    return list(read_queries(_shared(name)).values())
+
+
+def _shared(name: str) -> Path:
+    folder = SHARED_DATA / name
+    if not (folder / "corpus.jsonl").is_file():
+        raise SystemExit(f"shared data set not found: {folder} (the benchmarks need ../shared)")
+    return folder
 
 
 def synthetic_corpus(documents: int, seed: int = 2026) -> list[str]:

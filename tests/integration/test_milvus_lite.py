@@ -9,7 +9,8 @@ import pytest
 from sparsebolt.milvus.collection import TextCollection
 from sparsebolt.milvus.schema import MilvusBM25, SchemaMismatchError
 from sparsebolt.milvus.sources import DataError
-from tests.conftest import beir_dir, read_beir_corpus
+from sparsebolt.eval.beir import read_corpus as read_beir_corpus
+from tests.conftest import beir_dir
 
 pytestmark = pytest.mark.integration
 

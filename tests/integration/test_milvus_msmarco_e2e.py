@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from sparsebolt.milvus.collection import TextCollection
-from tests.conftest import beir_dir, read_beir_qrels, read_beir_queries
-from tests.parity.retrieval_metrics import mean_ndcg
+from sparsebolt.eval.beir import read_qrels as read_beir_qrels
+from sparsebolt.eval.beir import read_queries as read_beir_queries
+from sparsebolt.eval.metrics import mean_ndcg
+from tests.conftest import beir_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

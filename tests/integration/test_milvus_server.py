@@ -8,7 +8,8 @@ import pytest
 
 from sparsebolt.milvus.collection import TextCollection
 from sparsebolt.milvus.retry import MilvusUnavailableError, RetryPolicy
-from tests.conftest import beir_dir, read_beir_corpus
+from sparsebolt.eval.beir import read_corpus as read_beir_corpus
+from tests.conftest import beir_dir
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.integration

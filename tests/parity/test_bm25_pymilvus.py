@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from sparsebolt.model.sparse import BM25EmbeddingFunction
-from tests.conftest import beir_dir, read_beir_corpus, read_beir_queries
+from sparsebolt.eval.beir import read_corpus, read_queries
+from tests.conftest import beir_dir
 
 pymilvus_bm25 = pytest.importorskip("pymilvus.model.sparse.bm25.bm25")
 
@@ -22,8 +23,8 @@ def simple_analyzer(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def cranfield():
     folder = beir_dir("cranfield")
-    _, corpus = read_beir_corpus(folder)
-    return corpus[:600], list(read_beir_queries(folder).values())[:100]
+    _, corpus = read_corpus(folder)
+    return corpus[:600], list(read_queries(folder).values())[:100]
 
 
 def canonical(matrix):

@@ -8,7 +8,8 @@ import pytest
 
 from sparsebolt.model.sparse import BM25EmbeddingFunction
 from sparsebolt.sparse.stopwords import stopwords
-from tests.conftest import beir_dir, read_beir_corpus, read_beir_queries
+from sparsebolt.eval.beir import read_corpus, read_queries
+from tests.conftest import beir_dir
 from tests.parity.reference_bm25 import ReferenceAnalyzer, ReferenceBm25
 
 pytest.importorskip("Stemmer")
@@ -17,8 +18,8 @@ pytest.importorskip("Stemmer")
 @pytest.fixture(scope="module", params=["cranfield", "msmarco-5k"])
 def fitted(request):
     folder = beir_dir(request.param)
-    _, corpus = read_beir_corpus(folder)
-    queries = list(read_beir_queries(folder).values())
+    _, corpus = read_corpus(folder)
+    queries = list(read_queries(folder).values())
     analyzer = ReferenceAnalyzer(stopwords("english"))
     corpus_terms = [analyzer(text) for text in corpus]
     reference = ReferenceBm25().fit(corpus_terms)

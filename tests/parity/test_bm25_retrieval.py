@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from sparsebolt.model.sparse import BM25EmbeddingFunction
-from tests.conftest import beir_dir, read_beir_corpus, read_beir_qrels, read_beir_queries
-from tests.parity.retrieval_metrics import mean_ndcg, ndcg_at_k
+from sparsebolt.eval.beir import read_corpus, read_qrels, read_queries
+from sparsebolt.eval.metrics import mean_ndcg, ndcg_at_k
+from tests.conftest import beir_dir
 
 bm25s = pytest.importorskip("bm25s")
 Stemmer = pytest.importorskip("Stemmer")
@@ -22,9 +23,9 @@ def test_ndcg_metric_on_a_hand_worked_case():
 
 def test_cranfield_ndcg_at_least_bm25s():
     folder = beir_dir("cranfield")
-    doc_ids, corpus = read_beir_corpus(folder)
-    queries = read_beir_queries(folder)
-    qrels = read_beir_qrels(folder)
+    doc_ids, corpus = read_corpus(folder)
+    queries = read_queries(folder)
+    qrels = read_qrels(folder)
     query_ids = [q for q in queries if q in qrels]
     query_texts = [queries[q] for q in query_ids]
 

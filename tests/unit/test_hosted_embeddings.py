@@ -18,7 +18,7 @@ from sparsebolt.hosted import (
 from sparsebolt.hosted.base import iter_batches
 from sparsebolt.http import AuthenticationError, BadRequestError, MalformedResponseError
 from sparsebolt.model import dense as model_dense
-from tests.unit.vendor_servers import API_KEY, VendorServer, fake_embedding, json_fault
+from sparsebolt.testing.vendor_servers import API_KEY, VendorServer, fake_embedding, json_fault
 
 TEXTS = ["Artificial intelligence was founded in 1956.", "Alan Turing", "Maida Vale, London", "", "ünïcödé — 東京"]
 NONEMPTY = [t for t in TEXTS if t]

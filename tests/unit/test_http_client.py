@@ -27,7 +27,7 @@ from sparsebolt.http import (
     resolve_base_url,
     server_message,
 )
-from tests.unit.vendor_servers import API_KEY, Fault, VendorServer, json_fault
+from sparsebolt.testing.vendor_servers import API_KEY, Fault, VendorServer, json_fault
 
 RERANK_BODY = {"model": "jina-reranker-v2-base-multilingual", "query": "q", "documents": ["a", "b"]}
 

@@ -26,7 +26,7 @@ from sparsebolt.rerank import (
 )
 from sparsebolt.sparse import BM25EmbeddingFunction
 from tests.unit.test_rerank_cross_encoder import make_weights, write_model
-from tests.unit.vendor_servers import API_KEY, VendorServer
+from sparsebolt.testing.vendor_servers import API_KEY, VendorServer
 
 TEXTS = ["the cat sat on the mat", "a dog ran far", "cats", "the red sky"]  # no "": OpenAI refuses empty strings
 QUERY = "the cat"

@@ -16,7 +16,7 @@ from sparsebolt.rerank import (
     TEIRerankFunction,
     VoyageRerankFunction,
 )
-from tests.unit.vendor_servers import API_KEY, Fault, VendorServer, json_fault, overlap_score
+from sparsebolt.testing.vendor_servers import API_KEY, Fault, VendorServer, json_fault, overlap_score
 
 QUERY = "when was the dartmouth conference on artificial intelligence"
 DOCUMENTS = [

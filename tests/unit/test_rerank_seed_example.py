@@ -16,7 +16,7 @@ from typing import Dict, Tuple
 
 import pytest
 
-from tests.unit.vendor_servers import VendorServer
+from sparsebolt.testing.vendor_servers import VendorServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO_ROOT.parent / "shared" / "seed" / "EXAMPLES.md"
