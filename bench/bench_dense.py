@@ -315,8 +315,9 @@ def print_table(rows: list[dict], quality: dict, gflops: float | None, flops: fl
     st_rate = st_1t["docs_per_s"]["32"] if st_1t else None
     one_thread = {r["name"]: r for r in rows if r["threads"] == 1}
     st_cpu = st_1t["docs_per_cpu_s"]["32"] if st_1t else None
-    print("| contender | threads | docs/s batch 32 | docs/s best batch | x sentence-transformers (1 thread, batch 32) | "
-          "docs per CPU-s, best batch (x s-t) | x own 1 thread | query p50 / p99 ms | nDCG@10 | cos vs fp32 mean / min |")
+    print("| contender | threads | docs/s batch 32 | docs/s best batch | x sentence-transformers (1 thread, batch 32) "
+          "| docs per CPU-s, best batch (x s-t) | x own 1 thread | query p50 / p99 ms | nDCG@10 "
+          "| cos vs fp32 mean / min |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         rates = r["docs_per_s"]

@@ -133,7 +133,8 @@ def main() -> None:
     by_name = {r["name"]: r for r in rows}
     if {"sparsebolt", "sentence-transformers"} <= by_name.keys():
         ours, theirs = by_name["sparsebolt"], by_name["sentence-transformers"]
-        ratio = ", ".join(f"batch {b} {ours['docs_per_s'][str(b)] / theirs['docs_per_s'][str(b)]:.2f}x" for b in BATCHES)
+        ratio = ", ".join(f"batch {b} {ours['docs_per_s'][str(b)] / theirs['docs_per_s'][str(b)]:.2f}x"
+                          for b in BATCHES)
         print(f"\nsparsebolt / sentence-transformers docs/s: {ratio}; "
               f"query p50 {theirs['query_ms'][0] / ours['query_ms'][0]:.2f}x faster")
 

@@ -103,7 +103,8 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=1024, help="embedding width")
     parser.add_argument("--repeats", type=int, default=7, help="embedding calls per client")
     args = parser.parse_args()
-    print(f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()};"
+    print(f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+          f"Python {platform.python_version()};"
           f" local server on 127.0.0.1 (keep-alive, cached bodies); medians over alternating runs")
     print()
     print("| workload | pymilvus.model 0.3.4 | sparsebolt | speed-up | median ms (pymilvus / sparsebolt) |")

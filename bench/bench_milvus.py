@@ -385,7 +385,8 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict[str, An
         # (encoding 100k passages with MiniLM on 2 cores would take longer than the whole benchmark).
         base = encode_dense(dense, texts[: min(len(texts), 2000)])
         rng = np.random.default_rng(0)
-        reps = base[np.arange(args.rows) % len(base)] + rng.normal(0, 0.03, (args.rows, base.shape[1])).astype(np.float32)
+        reps = (base[np.arange(args.rows) % len(base)]
+                + rng.normal(0, 0.03, (args.rows, base.shape[1])).astype(np.float32))
         reps /= np.linalg.norm(reps, axis=1, keepdims=True)
         arrays["search_dense"] = reps.astype(np.float32)
         sm = bm25.encode_documents(search_texts)
@@ -394,7 +395,8 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict[str, An
     path = workdir / "data.npz"
     np.savez(path, **arrays)
     path.with_suffix(".json").write_text(json.dumps({
-        "ingest_ids": ing_ids, "ingest_texts": ing_texts, "sparse_ids": ids, "sparse_texts": texts, "query_texts": queries, "search_texts": search_texts,
+        "ingest_ids": ing_ids, "ingest_texts": ing_texts, "sparse_ids": ids, "sparse_texts": texts,
+        "query_texts": queries, "search_texts": search_texts,
         "bm25_params": str(params)}))
     return path, facts
 
@@ -402,8 +404,8 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict[str, An
 def run_worker(python: str, backend: str, data: Path, args: argparse.Namespace, real: bool,
                extra_path: Optional[str] = None) -> dict[str, Any]:
     cmd = [python, str(Path(__file__).resolve()), "--worker", backend, "--data", str(data), "--repeats",
-           str(args.repeats), "--rows", str(args.rows), "--search-rounds", str(args.search_rounds), "--index", args.index,
-           "--batch", str(args.batch), "--pidfile", str(data.with_name(f"{backend}.pid"))]
+           str(args.repeats), "--rows", str(args.rows), "--search-rounds", str(args.search_rounds),
+           "--index", args.index, "--batch", str(args.batch), "--pidfile", str(data.with_name(f"{backend}.pid"))]
     if args.with_nocheck:
         cmd.append("--with-nocheck")
     if args.sparse_only:
@@ -518,8 +520,8 @@ def main() -> None:
                          f"{r['flush_s']:.1f} + {r['load_s']:.1f}"]
                         + [f"{s[m]['p50_ms']:.1f} / {s[m]['p99_ms']:.1f}" for m in ("sparse", "dense", "hybrid")]
                         + [" / ".join(f"{s[m]['first_ms']:.0f}" for m in ("sparse", "dense", "hybrid"))])
-        print(table(["backend", "insert docs/s", "flush + reload s", "sparse p50/p99", "dense p50/p99", "hybrid p50/p99",
-                     "first search s/d/h"], rows))
+        print(table(["backend", "insert docs/s", "flush + reload s", "sparse p50/p99", "dense p50/p99",
+                     "hybrid p50/p99", "first search s/d/h"], rows))
     if args.json:
         args.json.write_text(json.dumps({"facts": facts, "results": results, "args": vars(args)}, indent=2,
                                         default=str))

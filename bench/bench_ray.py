@@ -205,16 +205,20 @@ def report(r: dict[str, Any]) -> None:
     f = r["fit"]
     print(table(["BM25 fit (read JSONL + count)", "docs/s", "vs single 1 thread"], [
         ["single process, 1 thread", f"{f['single_1_thread']:,.0f}", "1.00x"],
-        ["single process, 2 threads", f"{f['single_2_threads']:,.0f}", f"{f['single_2_threads'] / f['single_1_thread']:.2f}x"],
+        ["single process, 2 threads", f"{f['single_2_threads']:,.0f}",
+         f"{f['single_2_threads'] / f['single_1_thread']:.2f}x"],
         [f"Ray fit_bm25, {r['workers']} CPUs", f"{f['ray']:,.0f}", f"{f['ray'] / f['single_1_thread']:.2f}x"],
     ]))
     rows = []
-    for key, label, n in (("sparse_ingest", "BM25 only", r["docs"]), ("dense_ingest", "MiniLM fp32 + BM25", r["dense_docs"])):
+    for key, label, n in (("sparse_ingest", "BM25 only", r["docs"]),
+                          ("dense_ingest", "MiniLM fp32 + BM25", r["dense_docs"])):
         if key in r:
             x = r[key]
-            rows.append([f"{label} ({n} docs)", f"{x['single']:,.0f}", f"{x['ray']:,.0f}", f"{x['ray'] / x['single']:.2f}x"])
+            rows.append([f"{label} ({n} docs)", f"{x['single']:,.0f}", f"{x['ray']:,.0f}",
+                         f"{x['ray'] / x['single']:.2f}x"])
     print()
-    print(table(["ingest into the server", "single-process docs/s", f"Ray job docs/s ({r['workers']} workers)", "Ray / single"], rows))
+    print(table(["ingest into the server", "single-process docs/s", f"Ray job docs/s ({r['workers']} workers)",
+                 "Ray / single"], rows))
     w = r["per_worker"]
     print()
     print(table(["one worker thread", "rate"], [

@@ -154,8 +154,9 @@ def main() -> None:
     args = parser.parse_args()
     if not (TORTURE / "corpus.jsonl").is_file():
         sys.exit(f"no torture corpus at {TORTURE}")
-    import sparsebolt
     from importlib.metadata import version
+
+    import sparsebolt
 
     engines: list[tuple[str, Callable[[Path], tuple[Callable[[str], str], Callable[[str], int], Callable[[], None]]]]]
     engines = [("Lite 2.5.1 embedded", lambda work: (lambda name: str(work / f"{name}.db"), _embedded_pid,
@@ -174,7 +175,8 @@ def main() -> None:
               ("torture SIGKILL after 6 batches + resume: rows", sigkill_and_resume),
               ("torture hybrid search, 168 queries", hybrid_answers),
               ("engine stalled past the timeout, twice: rows", None)]
-    print(f"sparsebolt {version('sparsebolt')} from {Path(sparsebolt.__file__).parent}; pymilvus {version('pymilvus')}; "
+    print(f"sparsebolt {version('sparsebolt')} from {Path(sparsebolt.__file__).parent}; "
+          f"pymilvus {version('pymilvus')}; "
           f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     for engine_name, make in engines:
         with tempfile.TemporaryDirectory(prefix="sparsebolt-real-data-") as tmp:

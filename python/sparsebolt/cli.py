@@ -40,7 +40,8 @@ def _connection_args(p: argparse.ArgumentParser, *, collection_default: str = "d
                      uri_default: str = "./milvus.db") -> None:
     g = p.add_argument_group("Milvus")
     g.add_argument("--uri", default=uri_default,
-                   help=f"Milvus Lite file (*.db) or server address, e.g. http://localhost:19530 (default: {uri_default})")
+                   help="Milvus Lite file (*.db) or server address, e.g. http://localhost:19530 "
+                        f"(default: {uri_default})")
     g.add_argument("--collection", default=collection_default, help=f"collection name (default: {collection_default})")
     g.add_argument("--token", default="", help="token for a secured server or Zilliz Cloud (user:password or API key)")
     g.add_argument("--db-name", default="", help="Milvus database name on a server (default: the server's default)")
@@ -85,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--bm25-params", type=Path,
                         help="BM25 parameters from 'sparsebolt fit' (default: the collection's saved ones, or fit "
                              "on the input)")
-    ingest.add_argument("--id-type", choices=["str", "int"], default="str", help="primary key type for a new collection")
+    ingest.add_argument("--id-type", choices=["str", "int"], default="str",
+                        help="primary key type for a new collection")
     ingest.add_argument("--batch-size", type=int, default=256, help="documents per batch (default: 256)")
     ingest.add_argument("--on-existing", choices=["skip", "upsert", "insert"], default="skip",
                         help="stored ids: skip them (resume), upsert them (re-encode), or insert without checking")

@@ -97,8 +97,10 @@ def _engine_log_hint(exc: BaseException, verbose: bool) -> str:
     return " (The engine's own log is shown with --verbose.)" if died and not verbose else ""
 
 
-def run_reporting_errors(prog: str, run: Callable[[], int], *, verbose: bool,
-                         usage_errors: tuple[type[BaseException], ...] = (ValueError, TypeError, FileNotFoundError)) -> int:
+def run_reporting_errors(
+    prog: str, run: Callable[[], int], *, verbose: bool,
+    usage_errors: tuple[type[BaseException], ...] = (ValueError, TypeError, FileNotFoundError),
+) -> int:
     """Runs a command and turns its errors into one line on stderr and an exit code (shared by `sparsebolt` and
     `python -m sparsebolt.ray`): usage 2 (bad input records, a DataError, and requests Milvus refuses as invalid),
     Milvus unreachable 3, ingestion stopped 4, interrupted 130, other 1 (other Milvus errors included). Always

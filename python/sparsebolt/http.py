@@ -308,7 +308,8 @@ class HTTPClient:
                 reason = "timed out" if isinstance(exc, socket.timeout) else type(exc).__name__
                 if attempt >= self.max_retries:
                     raise APIConnectionError(
-                        self._clean(f"{self.vendor}: POST {url} failed after {attempt + 1} attempt(s): {reason}: {exc}"),
+                        self._clean(f"{self.vendor}: POST {url} failed after {attempt + 1} attempt(s): "
+                                    f"{reason}: {exc}"),
                         vendor=self.vendor,
                     ) from None
                 delay = backoff_delay(attempt, base=self.backoff_base, cap=self.backoff_max)

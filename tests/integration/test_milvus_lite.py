@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sparsebolt.eval.beir import read_corpus as read_beir_corpus
 from sparsebolt.milvus.collection import TextCollection
 from sparsebolt.milvus.schema import MilvusBM25, SchemaMismatchError
 from sparsebolt.milvus.sources import DataError
-from sparsebolt.eval.beir import read_corpus as read_beir_corpus
 from tests.conftest import beir_dir
 
 pytestmark = pytest.mark.integration

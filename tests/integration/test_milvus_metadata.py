@@ -1,5 +1,6 @@
 """Metadata through real Milvus: odd keys and nested values ingested by TextCollection read back equal, and
-output_request + pick bring back exactly the requested keys from search, on embedded Lite (2.5) and a Lite 3.x server."""
+output_request + pick bring back exactly the requested keys from search, on embedded Lite (2.5) and a Lite 3.x
+server."""
 
 from __future__ import annotations
 

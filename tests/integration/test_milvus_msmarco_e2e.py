@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from sparsebolt.milvus.collection import TextCollection
 from sparsebolt.eval.beir import read_qrels as read_beir_qrels
 from sparsebolt.eval.beir import read_queries as read_beir_queries
 from sparsebolt.eval.metrics import mean_ndcg
+from sparsebolt.milvus.collection import TextCollection
 from tests.conftest import beir_dir
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -31,7 +31,7 @@ def test_msmarco_5k_ingest_and_ndcg(tmp_path, bm25, dense_encoder):
         for mode in ("sparse", "dense", "hybrid"):
             results = col.search(texts, mode=mode, limit=10)
             scores[mode] = mean_ndcg({q: [str(h.id) for h in hits] for q, hits in zip(ids, results)}, qrels)
-    print(f"\nmsmarco-5k nDCG@10: " + ", ".join(f"{m} {v:.4f}" for m, v in scores.items()))
+    print("\nmsmarco-5k nDCG@10: " + ", ".join(f"{m} {v:.4f}" for m, v in scores.items()))
     for mode, floor in FLOORS.items():
         assert scores[mode] >= floor, scores
     assert scores["hybrid"] >= min(scores["sparse"], scores["dense"]), scores

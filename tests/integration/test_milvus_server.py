@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from sparsebolt.eval.beir import read_corpus as read_beir_corpus
 from sparsebolt.milvus.collection import TextCollection
 from sparsebolt.milvus.retry import MilvusUnavailableError, RetryPolicy
-from sparsebolt.eval.beir import read_corpus as read_beir_corpus
 from tests.conftest import beir_dir
 from tests.integration.conftest import free_port
 

@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from sparsebolt.model.sparse import BM25EmbeddingFunction
 from sparsebolt.eval.beir import read_corpus, read_queries
+from sparsebolt.model.sparse import BM25EmbeddingFunction
 from tests.conftest import beir_dir
 
 pymilvus_bm25 = pytest.importorskip("pymilvus.model.sparse.bm25.bm25")
@@ -50,7 +50,8 @@ def test_python_analyzer_gives_pymilvus_vectors_exactly(cranfield):
     assert list(ours.idf.items()) == [(w, [v, i]) for w, (v, i) in theirs.idf.items()]
     assert ours.avgdl == theirs.avgdl and ours.dim == theirs.dim
     assert_same_matrix(ours.encode_documents(corpus[:200]), theirs.encode_documents(corpus[:200]))
-    assert_same_matrix(ours.encode_queries(queries + ["flow flow flow wing"]), theirs.encode_queries(queries + ["flow flow flow wing"]))
+    assert_same_matrix(ours.encode_queries(queries + ["flow flow flow wing"]),
+                       theirs.encode_queries(queries + ["flow flow flow wing"]))
 
 
 def test_files_written_by_either_library_load_in_the_other(cranfield, tmp_path):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sparsebolt.eval.beir import read_corpus, read_queries
 from sparsebolt.model.sparse import BM25EmbeddingFunction
 from sparsebolt.sparse.stopwords import stopwords
-from sparsebolt.eval.beir import read_corpus, read_queries
 from tests.conftest import beir_dir
 from tests.parity.reference_bm25 import ReferenceAnalyzer, ReferenceBm25
 

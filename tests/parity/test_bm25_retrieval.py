@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sparsebolt.model.sparse import BM25EmbeddingFunction
 from sparsebolt.eval.beir import read_corpus, read_qrels, read_queries
 from sparsebolt.eval.metrics import mean_ndcg, ndcg_at_k
+from sparsebolt.model.sparse import BM25EmbeddingFunction
 from tests.conftest import beir_dir
 
 bm25s = pytest.importorskip("bm25s")

@@ -185,7 +185,8 @@ def test_failed_save_keeps_the_previous_file(tmp_path):
 
 def test_encoding_before_fit_is_a_clear_error():
     ef = BM25EmbeddingFunction()
-    for call in (lambda: ef.encode_documents(["x"]), lambda: ef.encode_queries(["x"]), lambda: ef.encode_query_as_dict("x")):
+    for call in (lambda: ef.encode_documents(["x"]), lambda: ef.encode_queries(["x"]),
+                 lambda: ef.encode_query_as_dict("x")):
         with pytest.raises(ValueError, match=r"not fitted: call fit\(corpus\) or load\(path\) first"):
             call()
     assert ef.dim == 0
@@ -240,11 +241,16 @@ def test_bad_encode_input_is_rejected():
         ('{"corpus_size": 1}', "unsupported format version None"),
         ('[1, 2]', "expected a JSON object"),
         ('{"version": "v1", "corpus_size": 3}', "missing keys"),
-        ('{"version": "v1", "corpus_size": 3, "avgdl": 2.0, "idf_word": ["a"], "idf_value": [1, 2], "k1": 1.5, "b": 0.75, "epsilon": 0.25}', "1 terms but idf_value has 2"),
-        ('{"version": "v1", "corpus_size": 3, "avgdl": 2.0, "idf_word": ["a", "a"], "idf_value": [1, 2], "k1": 1.5, "b": 0.75, "epsilon": 0.25}', "duplicate term"),
-        ('{"version": "v1", "corpus_size": -3, "avgdl": 2.0, "idf_word": [], "idf_value": [], "k1": 1.5, "b": 0.75, "epsilon": 0.25}', "corpus_size"),
-        ('{"version": "v1", "corpus_size": 3, "avgdl": "x", "idf_word": [], "idf_value": [], "k1": 1.5, "b": 0.75, "epsilon": 0.25}', "avgdl"),
-        ('{"version": "v1", "corpus_size": 3, "avgdl": 2.0, "idf_word": [1], "idf_value": [1.0], "k1": 1.5, "b": 0.75, "epsilon": 0.25}', r"idf_word\[0\]"),
+        ('{"version": "v1", "corpus_size": 3, "avgdl": 2.0, "idf_word": ["a"], "idf_value": [1, 2], '
+         '"k1": 1.5, "b": 0.75, "epsilon": 0.25}', "1 terms but idf_value has 2"),
+        ('{"version": "v1", "corpus_size": 3, "avgdl": 2.0, "idf_word": ["a", "a"], "idf_value": [1, 2], '
+         '"k1": 1.5, "b": 0.75, "epsilon": 0.25}', "duplicate term"),
+        ('{"version": "v1", "corpus_size": -3, "avgdl": 2.0, "idf_word": [], "idf_value": [], '
+         '"k1": 1.5, "b": 0.75, "epsilon": 0.25}', "corpus_size"),
+        ('{"version": "v1", "corpus_size": 3, "avgdl": "x", "idf_word": [], "idf_value": [], '
+         '"k1": 1.5, "b": 0.75, "epsilon": 0.25}', "avgdl"),
+        ('{"version": "v1", "corpus_size": 3, "avgdl": 2.0, "idf_word": [1], "idf_value": [1.0], '
+         '"k1": 1.5, "b": 0.75, "epsilon": 0.25}', r"idf_word\[0\]"),
     ],
 )
 def test_bad_params_files_are_rejected_and_leave_the_model_as_it_was(tmp_path, content, message):
@@ -258,7 +264,8 @@ def test_bad_params_files_are_rejected_and_leave_the_model_as_it_was(tmp_path, c
     assert ef.idf == before
 
 
-@pytest.mark.parametrize("kwargs", [{"k1": -1}, {"b": 1.5}, {"epsilon": float("nan")}, {"num_workers": 0}, {"analyzer": 42}])
+@pytest.mark.parametrize("kwargs", [{"k1": -1}, {"b": 1.5}, {"epsilon": float("nan")}, {"num_workers": 0},
+                                    {"analyzer": 42}])
 def test_bad_constructor_arguments(kwargs):
     with pytest.raises((ValueError, TypeError)):
         BM25EmbeddingFunction(**kwargs)

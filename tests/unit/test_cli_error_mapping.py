@@ -1,4 +1,5 @@
-"""run_reporting_errors without a Milvus: which pymilvus errors are bad input (exit 2), and always one line on stderr."""
+"""run_reporting_errors without a Milvus: which pymilvus errors are bad input (exit 2), and always one line on
+stderr."""
 
 from __future__ import annotations
 

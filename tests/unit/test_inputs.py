@@ -15,7 +15,12 @@ from scipy.sparse import csr_array
 
 from sparsebolt._inputs import positive_int, texts_arg, top_k_arg
 from sparsebolt.dense import OnnxEmbeddingFunction
-from sparsebolt.hosted import CohereEmbeddingFunction, JinaEmbeddingFunction, OpenAIEmbeddingFunction, VoyageEmbeddingFunction
+from sparsebolt.hosted import (
+    CohereEmbeddingFunction,
+    JinaEmbeddingFunction,
+    OpenAIEmbeddingFunction,
+    VoyageEmbeddingFunction,
+)
 from sparsebolt.rerank import (
     CohereRerankFunction,
     CrossEncoderRerankFunction,
@@ -25,8 +30,8 @@ from sparsebolt.rerank import (
     VoyageRerankFunction,
 )
 from sparsebolt.sparse import BM25EmbeddingFunction
-from tests.unit.test_rerank_cross_encoder import make_weights, write_model
 from sparsebolt.testing.vendor_servers import API_KEY, VendorServer
+from tests.unit.test_rerank_cross_encoder import make_weights, write_model
 
 TEXTS = ["the cat sat on the mat", "a dog ran far", "cats", "the red sky"]  # no "": OpenAI refuses empty strings
 QUERY = "the cat"
@@ -49,12 +54,14 @@ def entries(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Entr
     else:  # the tiny random BERT the other dense tests use
         from tests.unit.dense_tiny import make_tiny_model
 
-        dense = OnnxEmbeddingFunction(model_path=make_tiny_model(tmp / "tiny", max_seq_length=20), cache_dir=tmp / "cache", threads=1)
+        dense = OnnxEmbeddingFunction(model_path=make_tiny_model(tmp / "tiny", max_seq_length=20),
+                                      cache_dir=tmp / "cache", threads=1)
     cross = CrossEncoderRerankFunction(str(write_model(tmp / "cross", make_weights(seed=7))))
     found: Dict[str, Entry] = {
         "bm25.encode_documents": Entry(bm25.encode_documents, "documents", False),
         "bm25.encode_queries": Entry(bm25.encode_queries, "queries", False),
-        "bm25.fit_encode_documents": Entry(lambda t: BM25EmbeddingFunction().fit_encode_documents(t), "documents", False),
+        "bm25.fit_encode_documents": Entry(lambda t: BM25EmbeddingFunction().fit_encode_documents(t),
+                                           "documents", False),
         "bm25.fit": Entry(lambda t: BM25EmbeddingFunction().fit(t).encode_documents(TEXTS), "corpus", False),
         "dense.encode_documents": Entry(dense.encode_documents, "documents", False),
         "dense.encode_queries": Entry(dense.encode_queries, "queries", False),
@@ -91,7 +98,8 @@ def entries(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Entr
 ENTRY_NAMES = [
     "bm25.encode_documents", "bm25.encode_queries", "bm25.fit_encode_documents", "bm25.fit",
     "dense.encode_documents", "dense.encode_queries", "dense.__call__", "dense.encode", "cross_encoder",
-    *(f"{v}.{m}" for v in ("openai", "jina", "voyage", "cohere") for m in ("encode_documents", "encode_queries", "__call__")),
+    *(f"{v}.{m}" for v in ("openai", "jina", "voyage", "cohere")
+      for m in ("encode_documents", "encode_queries", "__call__")),
     *(f"{v}.rerank" for v in ("jina", "cohere", "voyage", "tei")),
 ]
 
@@ -140,7 +148,9 @@ def test_bad_input_is_the_same_type_error_everywhere(entries: Dict[str, Entry], 
 
 
 @pytest.mark.parametrize("entry_name", ENTRY_NAMES)
-def test_a_bare_str_is_refused_with_advice_except_by_hosted_embedders(entries: Dict[str, Entry], entry_name: str) -> None:
+def test_a_bare_str_is_refused_with_advice_except_by_hosted_embedders(
+    entries: Dict[str, Entry], entry_name: str
+) -> None:
     entry = entries[entry_name]
     if entry.single_text:  # pymilvus.model forwards a str to these APIs, which embed it as one text
         _same(_plain(entry.call("the cat sat on the mat")), _plain(entry.call(["the cat sat on the mat"])))
@@ -198,7 +208,8 @@ def test_top_k_is_checked_alike_by_every_reranker(
 def test_option_integers() -> None:
     assert positive_int(3, name="batch_size") == 3
     assert positive_int(np.int64(3), name="batch_size") == 3
-    for value, error in [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError), ("8", TypeError), (None, TypeError)]:
+    for value, error in [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError), ("8", TypeError),
+                         (None, TypeError)]:
         with pytest.raises(error, match="^batch_size must be "):
             positive_int(value, name="batch_size")
     with pytest.raises(ValueError, match=r"^n must be an int in \[1, 4\] \(the limit\), got 5$"):

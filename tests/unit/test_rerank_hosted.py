@@ -133,7 +133,8 @@ def test_no_documents_means_no_request(vendor: str, server: VendorServer) -> Non
 @pytest.mark.parametrize(
     "query, documents, top_k, error, message",
     [
-        (QUERY, "a single string", 5, TypeError, r"documents must be a list of str, not a single string; pass \[text\]"),
+        (QUERY, "a single string", 5, TypeError,
+         r"documents must be a list of str, not a single string; pass \[text\]"),
         (QUERY, ["ok", 3], 5, TypeError, r"documents\[1\] is of type int, expected str"),
         (None, ["ok"], 5, TypeError, "query must be a str"),
         (QUERY, ["ok"], -1, ValueError, "top_k must be a positive int"),

@@ -10,7 +10,8 @@ from typing import Any, Union
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ProviderSpec", "provider_name", "select_providers", "make_session_options", "create_session", "check_active_providers"]
+__all__ = ["ProviderSpec", "provider_name", "select_providers", "make_session_options", "create_session",
+           "check_active_providers"]
 
 ProviderSpec = Union[str, tuple[str, dict[str, Any]]]
 CPU = "CPUExecutionProvider"

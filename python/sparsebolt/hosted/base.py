@@ -94,14 +94,16 @@ class HostedEmbeddingFunction(ClientOwner):
         if dimensions is not None:
             dimensions = positive_int(dimensions, name=f"{self.vendor}: dimensions", hint=" or None")
         limit = self.max_batch_size if batch_size is None else batch_size
-        limit = positive_int(limit, name=f"{self.vendor}: batch_size", maximum=self.max_batch_size, hint=" (the API's limit)")
+        limit = positive_int(limit, name=f"{self.vendor}: batch_size", maximum=self.max_batch_size,
+                             hint=" (the API's limit)")
         self.model_name = model_name
         self.batch_size = limit
         self._requested_dim = dimensions
         self._seen_dim: Optional[int] = None
         key = resolve_api_key(api_key, self.key_env, self.vendor)
         self.base_url = resolve_base_url(base_url, self.url_env, self.default_base_url)
-        self._client = HTTPClient(self.base_url, vendor=self.vendor, api_key=key, timeout=timeout, max_retries=max_retries)
+        self._client = HTTPClient(self.base_url, vendor=self.vendor, api_key=key, timeout=timeout,
+                                  max_retries=max_retries)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model_name={self.model_name!r}, base_url={self.base_url!r})"

@@ -1,4 +1,5 @@
-"""Voyage AI embeddings (``POST {base_url}/embeddings``) with ``pymilvus.model.dense.VoyageEmbeddingFunction``'s shape."""
+"""Voyage AI embeddings (``POST {base_url}/embeddings``) with
+``pymilvus.model.dense.VoyageEmbeddingFunction``'s shape."""
 
 from __future__ import annotations
 
@@ -38,9 +39,9 @@ class VoyageEmbeddingFunction(HostedEmbeddingFunction):
     """Embeddings from the Voyage AI API.
 
     ``embedding_type`` None or ``"float"`` gives float32 vectors; ``"binary"`` and ``"ubinary"`` give bool vectors of
-    ``dim`` bits, unpacked as pymilvus does. ``dimension`` is the API's ``output_dimension``. Requests carry at most 1000
-    inputs and the model's documented token total. The key comes from ``api_key``, else ``VOYAGE_API_KEY``; the base
-    URL from ``base_url``, else ``VOYAGE_BASE_URL``.
+    ``dim`` bits, unpacked as pymilvus does. ``dimension`` is the API's ``output_dimension``. Requests carry at most
+    1000 inputs and the model's documented token total. The key comes from ``api_key``, else ``VOYAGE_API_KEY``; the
+    base URL from ``base_url``, else ``VOYAGE_BASE_URL``.
     """
 
     vendor = "Voyage"

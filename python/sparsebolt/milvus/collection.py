@@ -16,6 +16,7 @@ from sparsebolt.milvus.ingest import IngestSummary, run_pipeline
 from sparsebolt.milvus.metadata import check_metadata
 from sparsebolt.milvus.results import Hit
 from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
+from sparsebolt.milvus.rows import check_text, document_id
 from sparsebolt.milvus.schema import (
     MAX_VARCHAR_LENGTH,
     CollectionSpec,
@@ -27,7 +28,6 @@ from sparsebolt.milvus.schema import (
     spec_from_described,
 )
 from sparsebolt.milvus.search import run_search
-from sparsebolt.milvus.rows import check_text, document_id
 from sparsebolt.milvus.sources import DataError, Document, Source, count_documents, iter_documents
 from sparsebolt.milvus.vectors import dense_matrix, encode_dense, sparse_rows
 
@@ -182,7 +182,8 @@ class TextCollection:
         """The search modes this collection can serve with the encoders it was opened with."""
         dense_ok = self.spec.has_dense and self.dense is not None
         sparse_ok = self.spec.sparse_mode == "milvus-bm25" or (self.spec.has_sparse and self.sparse is not None)
-        return tuple(m for m, ok in (("dense", dense_ok), ("sparse", sparse_ok), ("hybrid", dense_ok and sparse_ok)) if ok)
+        return tuple(m for m, ok in (("dense", dense_ok), ("sparse", sparse_ok), ("hybrid", dense_ok and sparse_ok))
+                     if ok)
 
     def count(self) -> int:
         """The number of stored documents (a strongly consistent count)."""
@@ -311,7 +312,8 @@ class TextCollection:
         if self.spec.has_dense and self.dense is None:
             raise ValueError(f"collection {self.name!r} has dense vectors: pass its dense encoder (dense=) to ingest")
         if self.spec.sparse_mode == "client" and self.sparse is None:
-            raise ValueError(f"collection {self.name!r} has sparse vectors: pass its sparse encoder (sparse=) to ingest")
+            raise ValueError(f"collection {self.name!r} has sparse vectors: pass its sparse encoder (sparse=) "
+                             "to ingest")
         created, self._created = self._created, False
         try:
             summary = self._ingest(source, format=format, id_field=id_field, text_field=text_field,
@@ -474,9 +476,10 @@ class TextCollection:
         there, else the one there is). Hybrid runs Milvus's hybrid_search with RRF (``rrf_k``) or
         weighted fusion (``ranker="weighted"``, ``weights=(dense, sparse)``) over ``candidates`` hits
         per route (on Milvus Lite 2.x, whose hybrid_search mixes up hits' fields, the same fusion is
-        computed client-side from the two routes). ``filter`` is a Milvus boolean expression over fields; ``output_fields`` are the
-        metadata fields to return. ``rerank`` takes a pymilvus.model reranker (``rerank(query,
-        documents, top_k=limit)``) and reorders the hits by its scores. Scores are higher-is-better.
+        computed client-side from the two routes). ``filter`` is a Milvus boolean expression over
+        fields; ``output_fields`` are the metadata fields to return. ``rerank`` takes a pymilvus.model
+        reranker (``rerank(query, documents, top_k=limit)``) and reorders the hits by its scores.
+        Scores are higher-is-better.
         """
         single = isinstance(query, str)
         queries = [query] if single else list(query)
@@ -505,7 +508,8 @@ class TextCollection:
         if not spec.has_dense:
             return spec
         try:
-            info = self._call(lambda: self.client.describe_index(spec.name, spec.dense_field, timeout=self.retry.timeout),
+            info = self._call(lambda: self.client.describe_index(spec.name, spec.dense_field,
+                                                                 timeout=self.retry.timeout),
                               f"describing the index of {spec.name!r}")
         except Exception:  # noqa: BLE001 - no index described: keep the caller's metric
             return spec

@@ -203,8 +203,8 @@ def run_pipeline(
         held = _held(stored_before)
         if isinstance(exc, DataError):
             raise DataError(
-                f"{str(exc).rstrip('.')}. Nothing of this record was stored; {summary.inserted} documents before it were inserted "
-                f"in this run{held}. Fix the record and run again: stored documents are skipped."
+                f"{str(exc).rstrip('.')}. Nothing of this record was stored; {summary.inserted} documents before it "
+                f"were inserted in this run{held}. Fix the record and run again: stored documents are skipped."
             ) from exc
         raise IngestError(
             f"ingestion into {collection!r} stopped: {type(exc).__name__}: {str(exc).rstrip('.')}. "

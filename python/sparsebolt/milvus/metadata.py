@@ -169,8 +169,8 @@ def _refusal(value: Any) -> str:
         advice = "store dict(value)"
     else:
         advice = "convert it to one of those"
-    return (f"is a {name} value, which Milvus's JSON metadata cannot hold (None, bool, int, float, str, lists and dicts "
-            f"of these); {advice}")
+    return (f"is a {name} value, which Milvus's JSON metadata cannot hold (None, bool, int, float, str, lists "
+            f"and dicts of these); {advice}")
 
 
 def _fail(origin: str, doc_id: Any, path: Any, problem: str) -> NoReturn:
@@ -188,7 +188,9 @@ def _format_path(path: _Path) -> str:
     return head + "".join(rest)
 
 
-def output_request(names: Iterable[str], schema_fields: Collection[str]) -> tuple[list[str], Callable[[Mapping[str, Any]], dict[str, Any]]]:
+def output_request(
+    names: Iterable[str], schema_fields: Collection[str]
+) -> tuple[list[str], Callable[[Mapping[str, Any]], dict[str, Any]]]:
     """The ``output_fields`` to send Milvus for the requested ``names``, and ``pick(entity)`` keeping exactly those.
 
     When every name is a schema field or a plain identifier (``[A-Za-z_][A-Za-z0-9_]*``), the names are

@@ -177,7 +177,8 @@ def spec_from_described(described: Mapping[str, Any], template: CollectionSpec) 
     sparse = fields.get(template.sparse_field)
     if sparse is not None:
         if _type_name(sparse) != "SPARSE_FLOAT_VECTOR":
-            problems.append(f"its field {template.sparse_field!r} is {_type_name(sparse)}, expected SPARSE_FLOAT_VECTOR")
+            problems.append(f"its field {template.sparse_field!r} is {_type_name(sparse)}, "
+                            "expected SPARSE_FLOAT_VECTOR")
         else:
             server_side = bool(sparse.get("is_function_output")) or any(
                 template.sparse_field in fn.get("output_field_names", []) for fn in described.get("functions", [])

@@ -7,7 +7,8 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["dense_matrix", "encode_dense", "sparse_rows", "sparse_query_dicts", "EMPTY_SPARSE_INDEX", "EMPTY_SPARSE_WEIGHT"]
+__all__ = ["dense_matrix", "encode_dense", "sparse_rows", "sparse_query_dicts", "EMPTY_SPARSE_INDEX",
+           "EMPTY_SPARSE_WEIGHT"]
 
 # Milvus's largest sparse index (2**32 - 2). Milvus Lite 3.x refuses a stored sparse vector without a nonzero
 # weight, so a document with no known term gets this one tiny weight: no query ever has this index, so it

@@ -65,14 +65,13 @@ def _dense(choice: str, cpus: float, gpus: float) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    import ray  # noqa: PLC0415
-
-    from sparsebolt.milvus.retry import RetryPolicy  # noqa: PLC0415
-    from sparsebolt.ray import ingest  # noqa: PLC0415
-
     from pathlib import Path  # noqa: PLC0415
 
+    import ray  # noqa: PLC0415
+
     from sparsebolt.milvus.connection import is_lite_uri  # noqa: PLC0415
+    from sparsebolt.milvus.retry import RetryPolicy  # noqa: PLC0415
+    from sparsebolt.ray import ingest  # noqa: PLC0415
 
     if args.dense == "none" and args.sparse == "none":
         raise ValueError("--dense none and --sparse none leave nothing to store; keep at least one")

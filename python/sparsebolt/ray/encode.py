@@ -36,7 +36,8 @@ def dense_factory(dense: Any) -> Optional[Callable[[], Any]]:
     try:
         payload = pickle.dumps(dense)
     except Exception as exc:  # noqa: BLE001 - any pickling failure means the same advice
-        raise TypeError(f"this {type(dense).__name__} instance cannot be shipped to workers ({exc}); {_FACTORY_ADVICE}") from exc
+        raise TypeError(f"this {type(dense).__name__} instance cannot be shipped to workers ({exc}); "
+                        f"{_FACTORY_ADVICE}") from exc
     return _Unpickle(payload)
 
 

@@ -60,7 +60,8 @@ def fit_bm25(
     if isinstance(fan_in, bool) or not isinstance(fan_in, int) or fan_in < 2:
         raise ValueError(f"fan_in must be an int >= 2, got {fan_in!r}")
     if not isinstance(documents, ray.data.Dataset):
-        raise TypeError(f"documents must be a ray.data.Dataset (see sparsebolt.ray.read_documents), got {type(documents).__name__}")
+        raise TypeError("documents must be a ray.data.Dataset (see sparsebolt.ray.read_documents), "
+                        f"got {type(documents).__name__}")
 
     analyzer = encoder.analyzer
     partial = raise_original_errors(documents.map_batches(

@@ -148,8 +148,8 @@ class _IngestBatches:
     """One per Ray actor: a ``TextCollection`` with its encoders, opened once; each call runs the Milvus
     layer's pipeline (ids, skip-if-stored, encode, batched writes with retry) over one block of documents."""
 
-    def __init__(self, *, uri: str, token: str, db_name: str, collection: str, dense: Any, sparse: Optional[SparseRecipe],
-                 on_existing: str, batch_size: int, retry: RetryPolicy) -> None:
+    def __init__(self, *, uri: str, token: str, db_name: str, collection: str, dense: Any,
+                 sparse: Optional[SparseRecipe], on_existing: str, batch_size: int, retry: RetryPolicy) -> None:
         from sparsebolt.milvus.collection import TextCollection  # noqa: PLC0415
 
         self.collection = TextCollection(
@@ -169,7 +169,8 @@ class _IngestBatches:
             documents_from_batch(batch), on_existing=self.on_existing, batch_size=self.batch_size,
             resume_hint=_RESUME,
         )
-        logger.debug("worker %d stored a block: %d inserted, %d skipped", os.getpid(), summary.inserted, summary.skipped)
+        logger.debug("worker %d stored a block: %d inserted, %d skipped", os.getpid(), summary.inserted,
+                     summary.skipped)
         return pa.table({_INSERTED: [summary.inserted], _SKIPPED: [summary.skipped]})
 
 

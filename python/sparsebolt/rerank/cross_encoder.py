@@ -76,7 +76,8 @@ def resolve_model_dir(model_name: Union[str, Path]) -> Path:
         cached = Path(snapshot_download(str(model_name), local_files_only=True))
     except Exception as exc:  # noqa: BLE001 - any failure means "not available offline"
         raise ValueError(
-            f"{model_name!r} is neither a local folder nor a Hugging Face repo in the local cache ({type(exc).__name__}). "
+            f"{model_name!r} is neither a local folder nor a Hugging Face repo in the local cache "
+            f"({type(exc).__name__}). "
             "Pass a folder that holds model.onnx and tokenizer.json (export one with `optimum-cli export onnx`)."
         ) from None
     return cached
@@ -139,7 +140,8 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
         # a silent CPU run), thread option and graph optimizations.
         self._session = create_session(model_path, device=device or "cpu", providers=providers, threads=threads)
         self.providers = self._session.get_providers()
-        self._inputs = {i.name: (np.int32 if i.type == "tensor(int32)" else np.int64) for i in self._session.get_inputs()}
+        self._inputs = {i.name: (np.int32 if i.type == "tensor(int32)" else np.int64)
+                        for i in self._session.get_inputs()}
         unknown = set(self._inputs) - {"input_ids", "attention_mask", "token_type_ids"}
         if "input_ids" not in self._inputs or unknown:
             raise ValueError(
@@ -244,8 +246,8 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
             out = out[:, 0]
         if out.shape != (n,):
             raise ValueError(
-                f"the model returned {self._output!r} of shape {out.shape} for {n} pairs; a reranker needs one relevance "
-                "logit per pair (num_labels=1)"
+                f"the model returned {self._output!r} of shape {out.shape} for {n} pairs; a reranker needs one "
+                "relevance logit per pair (num_labels=1)"
             )
         return out.astype(np.float64)
 

@@ -99,10 +99,12 @@ class _HostedReranker(ClientOwner, BaseRerankFunction):
             index, score = item.get("index"), item.get(self.score_key)
             if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n_documents:
                 raise self._client.malformed(
-                    f"{self.results_key}[{position}].index={index!r} is not an index into the {n_documents} documents sent"
+                    f"{self.results_key}[{position}].index={index!r} is not an index into the {n_documents} "
+                    "documents sent"
                 )
             if not _is_number(score):
-                raise self._client.malformed(f"{self.results_key}[{position}].{self.score_key}={score!r} is not a number")
+                raise self._client.malformed(f"{self.results_key}[{position}].{self.score_key}={score!r} "
+                                             "is not a number")
             if index in seen:
                 raise self._client.malformed(f"document index {index} appears twice in {self.results_key}")
             seen.add(index)

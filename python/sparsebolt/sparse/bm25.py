@@ -85,7 +85,8 @@ class BM25EmbeddingFunction:
         corpus = texts_stream(corpus, name="corpus")  # items are checked as they are counted
         batch_size = positive_int(batch_size, name="batch_size")
         statistics = self.new_statistics()
-        statistics.update(_with_progress(corpus, show_progress, batch_size), batch_size=batch_size, num_workers=self.num_workers)
+        statistics.update(_with_progress(corpus, show_progress, batch_size), batch_size=batch_size,
+                          num_workers=self.num_workers)
         return self.fit_statistics(statistics)
 
     def fit_encode_documents(self, documents: Sequence[str]) -> csr_array:
@@ -106,7 +107,8 @@ class BM25EmbeddingFunction:
             self._model, self._statistics = model, statistics
         return _csr_matrix(csr, len(documents), model.dim)
 
-    def partial_fit(self, documents: Iterable[str], *, batch_size: int = DEFAULT_FIT_BATCH_SIZE) -> "BM25EmbeddingFunction":
+    def partial_fit(self, documents: Iterable[str], *,
+                    batch_size: int = DEFAULT_FIT_BATCH_SIZE) -> "BM25EmbeddingFunction":
         """Adds documents to the statistics of everything fitted so far and refits: afterwards the vectors
         are those of one ``fit`` over all the documents seen. Use it when the corpus grows."""
         if self._statistics is None and self._model is not None:
@@ -196,7 +198,8 @@ class BM25EmbeddingFunction:
         """pymilvus-model's ``{term: [idf, term_id]}`` view, built on demand (costly for large vocabularies)."""
         if self._model is None:
             return {}
-        return {term: [value, index] for index, (term, value) in enumerate(zip(self._model.terms(), self._model.idf().tolist()))}
+        return {term: [value, index]
+                for index, (term, value) in enumerate(zip(self._model.terms(), self._model.idf().tolist()))}
 
     def save(self, path: PathLike) -> None:
         """Writes the fitted parameters as pymilvus-model's v1 JSON (atomically)."""
@@ -238,11 +241,13 @@ class BM25EmbeddingFunction:
 
     def __repr__(self) -> str:
         state = f"dim={self.dim}, corpus_size={self.corpus_size}" if self._model is not None else "not fitted"
-        return f"BM25EmbeddingFunction({state}, k1={self.k1}, b={self.b}, epsilon={self.epsilon}, analyzer={self.analyzer!r})"
+        return (f"BM25EmbeddingFunction({state}, k1={self.k1}, b={self.b}, epsilon={self.epsilon}, "
+                f"analyzer={self.analyzer!r})")
 
     def __getstate__(self) -> dict[str, Any]:
         # The native model is rebuilt from its parts, so the function pickles (multiprocessing, Ray).
-        state = {key: value for key, value in self.__dict__.items() if key not in ("_model", "_fit_lock", "_statistics")}
+        state = {key: value for key, value in self.__dict__.items()
+                 if key not in ("_model", "_fit_lock", "_statistics")}
         model = self._model
         if model is not None:
             state["_model_parts"] = (model.terms(), model.idf(), model.document_count, model.average_length)
@@ -262,7 +267,8 @@ class BM25EmbeddingFunction:
                 terms, idf, document_count=document_count, average_length=average_length,
                 k1=self.k1, b=self.b, epsilon=self.epsilon,
             )
-        self._statistics = None if statistics_bytes is None else BM25Statistics.from_bytes(statistics_bytes, self.analyzer)
+        self._statistics = (None if statistics_bytes is None
+                            else BM25Statistics.from_bytes(statistics_bytes, self.analyzer))
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -103,7 +103,8 @@ def _validate(document: Any, where: str) -> Bm25Params:
     version = document.get("version")
     if version != FORMAT_VERSION:
         raise fail(f"unsupported format version {version!r}; this version of sparsebolt reads {FORMAT_VERSION!r}")
-    missing = [key for key in ("corpus_size", "avgdl", "idf_word", "idf_value", "k1", "b", "epsilon") if key not in document]
+    missing = [key for key in ("corpus_size", "avgdl", "idf_word", "idf_value", "k1", "b", "epsilon")
+               if key not in document]
     if missing:
         raise fail(f"missing keys {missing}; a v1 file written by sparsebolt or pymilvus-model has all of them")
 

@@ -45,7 +45,8 @@ class BM25Statistics:
 
     # -- counting ------------------------------------------------------------------------------
 
-    def update(self, texts: Iterable[str], *, batch_size: int = 50_000, num_workers: Optional[int] = None) -> "BM25Statistics":
+    def update(self, texts: Iterable[str], *, batch_size: int = 50_000,
+               num_workers: Optional[int] = None) -> "BM25Statistics":
         """Counts more documents of this shard, which follow those already counted. Streams ``texts``
         in batches; on a bad item nothing is added."""
         texts = texts_stream(texts, name="texts")  # items are checked as they are counted
