@@ -107,7 +107,7 @@ def test_sigkill_the_whole_job_then_rerun_stores_every_id_once(lite_server, tmp_
     assert summary["skipped"] >= stored_at_kill  # what was stored before the kill survived it
     assert summary["inserted"] + summary["skipped"] == N_DOCS
     ids = stored_ids(lite_server.uri, "ray_crash")
-    assert len(ids) == len(set(ids)) == N_DOCS
+    assert len(ids) == len(set(ids)) == N_DOCS == _count(lite_server.uri, "ray_crash")  # count(*): duplicates too
     assert set(ids) == {f"doc-{i}" for i in range(N_DOCS)}
 
 
@@ -141,7 +141,7 @@ def test_sigkill_one_worker_mid_job_then_rerun_stores_every_id_once(ray_local, l
     # Ray restarted the actor and re-ran its block; the block's stored rows were skipped, none written twice.
     assert summary.inserted + summary.skipped == N_DOCS
     ids = stored_ids(lite_server.uri, "ray_worker_kill")
-    assert len(ids) == len(set(ids)) == N_DOCS
+    assert len(ids) == len(set(ids)) == N_DOCS == _count(lite_server.uri, "ray_worker_kill")  # count(*) too
 
     again = ingest(paths, uri=lite_server.uri, collection="ray_worker_kill", sparse=BM25EmbeddingFunction(), workers=2)
     assert (again.inserted, again.skipped) == (0, N_DOCS)
