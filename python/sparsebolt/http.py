@@ -192,6 +192,8 @@ class _ConnectionPool:
         self._lock = threading.Lock()
         proxy = None if urllib.request.proxy_bypass(host) else urllib.request.getproxies().get(scheme)
         self._proxy = urllib.parse.urlsplit(proxy) if proxy else None
+        if self._proxy is not None and not self._proxy.hostname:
+            raise ValueError(f"the {scheme}_proxy setting {proxy!r} has no host; set it to a URL like http://proxy:3128")
 
     @property
     def via_plain_proxy(self) -> bool:
@@ -222,12 +224,13 @@ class _ConnectionPool:
         cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
         if self._proxy is None:
             return cls(self._host, self._port, timeout=self._timeout)
+        proxy_host = self._proxy.hostname or ""  # checked non-empty in __init__
         proxy_port = self._proxy.port or (443 if self._proxy.scheme == "https" else 80)
         if self._scheme == "https":
-            conn = http.client.HTTPSConnection(self._proxy.hostname, proxy_port, timeout=self._timeout)
+            conn = http.client.HTTPSConnection(proxy_host, proxy_port, timeout=self._timeout)
             conn.set_tunnel(self._host, self._port)
             return conn
-        return http.client.HTTPConnection(self._proxy.hostname, proxy_port, timeout=self._timeout)
+        return http.client.HTTPConnection(proxy_host, proxy_port, timeout=self._timeout)
 
 
 class HTTPClient:

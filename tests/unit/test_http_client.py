@@ -225,6 +225,14 @@ def test_plain_http_proxy_gets_the_absolute_url(jina: VendorServer, monkeypatch:
     assert jina.requests[0].headers["host"] == "api.example.invalid"
 
 
+def test_a_proxy_setting_without_a_host_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("http_proxy", "http://:3128")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with pytest.raises(ValueError, match="http_proxy setting 'http://:3128' has no host"):
+        HTTPClient("http://api.example.invalid/v1", vendor="Jina", api_key=API_KEY, max_retries=0)
+
+
 def test_backoff_delay_bounds() -> None:
     assert backoff_delay(0, base=0.5, cap=8, rng=lambda: 0.0) == 0.25
     assert backoff_delay(3, base=0.5, cap=8, rng=lambda: 1.0) == 4.0

@@ -15,10 +15,6 @@ from sparsebolt.rerank.result import BaseRerankFunction, RerankResult, check_rer
 __all__ = ["CohereRerankFunction", "JinaRerankFunction", "TEIRerankFunction", "VoyageRerankFunction"]
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 class _HostedReranker(ClientOwner, BaseRerankFunction):
     """Shared flow: split documents into requests of at most ``max_documents_per_request``, merge, sort, cut."""
 
@@ -102,7 +98,7 @@ class _HostedReranker(ClientOwner, BaseRerankFunction):
                     f"{self.results_key}[{position}].index={index!r} is not an index into the {n_documents} "
                     "documents sent"
                 )
-            if not _is_number(score):
+            if isinstance(score, bool) or not isinstance(score, (int, float)):
                 raise self._client.malformed(f"{self.results_key}[{position}].{self.score_key}={score!r} "
                                              "is not a number")
             if index in seen:
