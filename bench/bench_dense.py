@@ -154,7 +154,7 @@ def _flops_per_doc(lengths: np.ndarray) -> float:
 
 
 def _token_lengths(texts: list[str]) -> np.ndarray:
-    from sparsebolt.dense.tokenize import TextTokenizer
+    from sparsebolt.engine.tokenizer import TextTokenizer
 
     folder = Path(_model_folder())
     full = TextTokenizer(folder / "tokenizer.json", max_length=100_000)

@@ -36,7 +36,7 @@ def _load(name: str, device: str):
         import torch
         from sentence_transformers import SentenceTransformer
 
-        from sparsebolt.dense.resolve import resolve_model
+        from sparsebolt.engine.files import resolve_model
 
         model = SentenceTransformer(str(resolve_model("all-MiniLM-L6-v2").folder), device=device)
 

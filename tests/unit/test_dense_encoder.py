@@ -10,7 +10,8 @@ import pytest
 from safetensors.numpy import load_file
 
 from sparsebolt.dense import OnnxEmbeddingFunction, SentenceTransformerEmbeddingFunction
-from tests.unit.dense_tiny import TINY_CONFIG, bert_forward, make_tiny_model
+from tests.unit.dense_tiny import TINY_CONFIG, bert_forward, make_tiny_model, write_tokenizer
+from tests.unit.test_engine_session import echo_graph
 
 TEXTS = [
     "the cat sat on the mat",
@@ -148,3 +149,14 @@ def test_cls_pooling_folder(tmp_path) -> None:
     ids = np.array([ef.tokenizer.encode_ids(["the cat"])[0]])
     want = bert_forward(weights, TINY_CONFIG, ids, np.ones_like(ids))[0, 0]
     np.testing.assert_allclose(ef.encode(["the cat"])[0], want / np.linalg.norm(want), atol=2e-5)
+
+
+def test_a_prebuilt_graph_wanting_other_inputs_is_refused(tmp_path) -> None:
+    from onnx import TensorProto
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    write_tokenizer(folder / "tokenizer.json")
+    (folder / "model.onnx").write_bytes(echo_graph({"input_ids": TensorProto.INT64, "pixel_values": TensorProto.FLOAT}))
+    with pytest.raises(ValueError, match=r"declares inputs \['input_ids', 'pixel_values'\]; sparsebolt feeds"):
+        OnnxEmbeddingFunction(model_path=folder, cache_dir=tmp_path)

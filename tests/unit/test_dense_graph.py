@@ -1,4 +1,5 @@
-"""The ONNX graph builder against a float64 numpy BERT on a tiny random model, and its input validation."""
+"""The ONNX graph builder's BERT encoder (the hidden-state head, as dense embeddings use it) against the float64
+numpy reference on a tiny random model, and its input validation. Other heads and XLM-R: test_engine_graph.py."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ import onnxruntime as ort
 import pytest
 from safetensors.numpy import save_file
 
-from sparsebolt.dense.graph import OUTPUT_NAME, BertConfig, build_bert_graph, load_bert_weights
+from sparsebolt.engine.config import TransformerConfig
+from sparsebolt.engine.graph import HEAD_OUTPUTS, build_graph
+from sparsebolt.engine.weights import load_weights
 from tests.unit.dense_tiny import TINY_CONFIG, bert_forward, tiny_weights
+
+OUTPUT_NAME = HEAD_OUTPUTS["hidden"]
+CONFIG = TransformerConfig.from_dict(TINY_CONFIG)
 
 
 def _run(model, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -25,7 +31,7 @@ def test_graph_matches_numpy_bert_on_valid_tokens(lengths: list[int]) -> None:
     mask = (np.arange(seq)[None, :] < np.array(lengths)[:, None]).astype(np.int64)
     ids[mask == 0] = 0
 
-    got = _run(build_bert_graph(BertConfig.from_dict(TINY_CONFIG), weights), ids, mask)
+    got = _run(build_graph(CONFIG, weights), ids, mask)
     want = bert_forward(weights, TINY_CONFIG, ids, mask)
 
     assert got.shape == (len(lengths), seq, TINY_CONFIG["hidden_size"]) and got.dtype == np.float32
@@ -35,7 +41,7 @@ def test_graph_matches_numpy_bert_on_valid_tokens(lengths: list[int]) -> None:
 
 def test_padding_does_not_change_valid_tokens() -> None:
     weights = tiny_weights(seed=5)
-    model = build_bert_graph(BertConfig.from_dict(TINY_CONFIG), weights)
+    model = build_graph(CONFIG, weights)
     ids = np.array([[2, 7, 8, 9, 3]], dtype=np.int64)
     alone = _run(model, ids, np.ones_like(ids))
     padded_ids = np.concatenate([ids, np.zeros((1, 6), np.int64)], axis=1)
@@ -47,23 +53,24 @@ def test_padding_does_not_change_valid_tokens() -> None:
 def test_load_weights_strips_bert_prefix_and_builds(tmp_path) -> None:
     path = tmp_path / "model.safetensors"
     save_file(tiny_weights(prefix="bert."), str(path))
-    weights = load_bert_weights(path)
+    weights = load_weights(path, CONFIG)
     assert "embeddings.word_embeddings.weight" in weights
     assert not any(k.startswith("bert.") for k in weights)
-    build_bert_graph(BertConfig.from_dict(TINY_CONFIG), weights)
+    build_graph(CONFIG, weights)
 
 
 def test_missing_tensor_names_the_tensor() -> None:
     weights = tiny_weights()
     del weights["encoder.layer.1.output.dense.weight"]
     with pytest.raises(ValueError, match=r"encoder\.layer\.1\.output\.dense\.weight"):
-        build_bert_graph(BertConfig.from_dict(TINY_CONFIG), weights)
+        build_graph(CONFIG, weights)
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"model_type": "roberta"}, "model_type='roberta'"),
+        ({"model_type": "gpt2"}, "model_type='gpt2'"),
+        ({"model_type": "distilbert"}, "model_type='distilbert'"),
         ({"hidden_act": "relu"}, "hidden_act"),
         ({"num_attention_heads": 5}, "multiple of num_attention_heads"),
         ({"position_embedding_type": "relative_key"}, "absolute"),
@@ -71,9 +78,9 @@ def test_missing_tensor_names_the_tensor() -> None:
 )
 def test_config_rejects_what_the_builder_cannot_build(change: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        BertConfig.from_dict({**TINY_CONFIG, **change})
+        TransformerConfig.from_dict({**TINY_CONFIG, **change})
 
 
 def test_config_ignores_unrelated_fields() -> None:
-    config = BertConfig.from_dict({**TINY_CONFIG, "architectures": ["BertModel"], "use_cache": True})
+    config = TransformerConfig.from_dict({**TINY_CONFIG, "architectures": ["BertModel"], "use_cache": True})
     assert config.hidden_size == 32 and config.num_hidden_layers == 2

@@ -1,9 +1,8 @@
-"""Tokenization, pooling, provider selection, cache folder and atomic writes of the dense encoder."""
+"""Pooling, normalization, the cache folder and atomic writes of the dense encoder."""
 
 from __future__ import annotations
 
 import json
-import logging
 import threading
 
 import numpy as np
@@ -11,44 +10,7 @@ import pytest
 
 from sparsebolt.dense.cache import atomic_write_bytes, cache_dir
 from sparsebolt.dense.pooling import cls_pool, l2_normalize, max_pool, mean_pool, pool, read_pooling
-from sparsebolt.dense.session import check_active_providers, create_session, make_session_options, select_providers
-from sparsebolt.dense.tokenize import TextTokenizer, read_max_seq_length
-from tests.unit.dense_tiny import make_tiny_model, write_tokenizer
-
-CPU, CUDA = "CPUExecutionProvider", "CUDAExecutionProvider"
-
-
-# tokenization --------------------------------------------------------------------------------------------
-def test_tokenizer_overrides_the_files_truncation_and_fixed_padding(tmp_path) -> None:
-    vocab = write_tokenizer(tmp_path / "tokenizer.json", truncation=8, fixed_padding=16)
-    tok = TextTokenizer(tmp_path / "tokenizer.json", max_length=12)
-    ids = tok.encode_ids(["the cat", "the cat sat on the mat the dog ran far away the red sky", ""])
-    assert ids[0] == [vocab["[CLS]"], vocab["the"], vocab["cat"], vocab["[SEP]"]]  # no padding to 16
-    assert len(ids[1]) == 12 and ids[1][-1] == vocab["[SEP]"]  # truncated at 12, not 8, [SEP] kept
-    assert ids[2] == [vocab["[CLS]"], vocab["[SEP]"]]  # an empty text is [CLS][SEP]
-
-
-def test_pad_right_to_the_longest_in_the_batch(tmp_path) -> None:
-    write_tokenizer(tmp_path / "tokenizer.json")
-    tok = TextTokenizer(tmp_path / "tokenizer.json", max_length=20)
-    input_ids, mask = tok.pad([[2, 5, 3], [2, 3], [2, 5, 6, 7, 3]])
-    assert input_ids.dtype == np.int64 and mask.dtype == np.int64 and input_ids.shape == (3, 5)
-    np.testing.assert_array_equal(mask.sum(1), [3, 2, 5])
-    np.testing.assert_array_equal(input_ids[1], [2, 3, 0, 0, 0])
-
-
-def test_max_seq_length_prefers_sentence_bert_config(tmp_path) -> None:
-    assert read_max_seq_length(make_tiny_model(tmp_path / "m", max_seq_length=20)) == 20
-    (tmp_path / "bare").mkdir()
-    (tmp_path / "bare" / "tokenizer_config.json").write_text(json.dumps({"model_max_length": int(1e30)}))
-    (tmp_path / "bare" / "config.json").write_text(json.dumps({"max_position_embeddings": 128}))
-    assert read_max_seq_length(tmp_path / "bare") == 128  # tokenizer_config's "no limit" sentinel is skipped
-
-
-def test_tokenizer_rejects_max_length_below_two(tmp_path) -> None:
-    write_tokenizer(tmp_path / "tokenizer.json")
-    with pytest.raises(ValueError, match="at least 2"):
-        TextTokenizer(tmp_path / "tokenizer.json", max_length=1)
+from tests.unit.dense_tiny import make_tiny_model
 
 
 # pooling -------------------------------------------------------------------------------------------------
@@ -93,69 +55,6 @@ def test_read_pooling_defaults_and_rejects_two_modes(tmp_path) -> None:
     config.write_text(json.dumps({"pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": True}))
     with pytest.raises(ValueError, match="exactly one"):
         read_pooling(folder)
-
-
-# providers and sessions ----------------------------------------------------------------------------------
-def test_cpu_is_the_default_provider() -> None:
-    assert select_providers(available=[CPU]) == [CPU]
-
-
-def test_cuda_maps_to_the_cuda_provider_with_cpu_after_it() -> None:
-    chosen = select_providers("cuda:1", available=[CUDA, CPU])
-    assert chosen == [(CUDA, {"device_id": 1}), CPU]
-    assert select_providers("cuda", available=[CUDA, CPU])[0] == (CUDA, {"device_id": 0})
-
-
-def test_cuda_without_onnxruntime_gpu_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="onnxruntime-gpu"):
-        select_providers("cuda", available=[CPU])
-
-
-def test_cuda_on_this_onnxruntime_build_fails_before_running(tmp_path) -> None:
-    import onnxruntime as ort
-
-    if CUDA in ort.get_available_providers():
-        pytest.skip("this onnxruntime has CUDA")
-    with pytest.raises(ValueError, match="not available in this onnxruntime build"):
-        create_session(b"unused", device="cuda")
-
-
-@pytest.mark.parametrize(
-    ("device", "providers", "message"),
-    [
-        ("tpu", None, "not supported"),
-        ("cuda:x", None, "integer"),
-        ("cpu", [], "empty"),
-        ("cpu", ["TensorrtExecutionProvider"], "not available"),
-    ],
-)
-def test_bad_device_or_providers(device: str, providers, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        select_providers(device, providers, available=[CPU])
-
-
-def test_explicit_providers_pass_through_with_options() -> None:
-    chosen = select_providers(providers=[(CUDA, {"device_id": 2}), CPU], available=[CUDA, CPU])
-    assert chosen == [(CUDA, {"device_id": 2}), CPU]
-
-
-def test_a_dropped_provider_is_logged(caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="sparsebolt.dense.session"):
-        check_active_providers([(CUDA, {"device_id": 0}), CPU], [CPU])
-    assert "CUDAExecutionProvider" in caplog.text
-    caplog.clear()
-    check_active_providers([CPU], [CPU])
-    assert caplog.text == ""
-
-
-@pytest.mark.parametrize("threads", [0, -1, 1.5, "2"])
-def test_threads_must_be_positive(threads) -> None:
-    with pytest.raises(ValueError, match="threads"):
-        make_session_options(threads=threads)
-
-
-def test_threads_reach_the_session_options() -> None:
-    assert make_session_options(threads=3).intra_op_num_threads == 3
 
 
 # cache ---------------------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from sparsebolt.dense.graph import OUTPUT_NAME, BertConfig, build_bert_graph
-from sparsebolt.dense.quantize import (
+from sparsebolt.engine.config import TransformerConfig
+from sparsebolt.engine.graph import HEAD_OUTPUTS, build_graph
+from sparsebolt.engine.graph.quantize import (
     OUTLIER_RATIO,
     calibrate,
     gptq_quantize_weight,
@@ -18,6 +19,8 @@ from sparsebolt.dense.quantize import (
     smoothing_factors,
 )
 from tests.unit.dense_tiny import TINY_CONFIG, tiny_weights
+
+OUTPUT_NAME = HEAD_OUTPUTS["hidden"]
 
 
 def test_round_to_nearest_error_is_at_most_half_a_step() -> None:
@@ -73,7 +76,7 @@ def tiny():
     # BERT-like outlier channels in LayerNorm outputs, so that their fp32 side path is exercised
     weights["encoder.layer.0.attention.output.LayerNorm.weight"][5] = 15.0
     weights["encoder.layer.1.output.LayerNorm.bias"][17] = 12.0
-    model = build_bert_graph(BertConfig.from_dict(TINY_CONFIG), weights)
+    model = build_graph(TransformerConfig.from_dict(TINY_CONFIG), weights)
     batches = []
     for length in (5, 12, 24, 9):
         ids = rng.integers(4, TINY_CONFIG["vocab_size"], size=(4, length)).astype(np.int64)

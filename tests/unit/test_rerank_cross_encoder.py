@@ -22,8 +22,14 @@ tokenizers = pytest.importorskip("tokenizers")
 
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
+from sparsebolt.engine.tokenizer import read_max_seq_length  # noqa: E402
 from sparsebolt.rerank import CrossEncoderRerankFunction, RerankResult  # noqa: E402
 from sparsebolt.rerank.cross_encoder import sigmoid  # noqa: E402
+from tests.reference.transformer import BERT_TINY, XLMR_TINY, random_weights, save_hf_folder  # noqa: E402
+from tests.reference.transformer import WORDS as REFERENCE_WORDS  # noqa: E402
+from tests.reference.transformer import forward as reference_forward  # noqa: E402
+from tests.unit.test_engine_session import echo_graph  # noqa: E402
+from tests.unit.test_engine_tokenizer import write_xlmr_style_tokenizer  # noqa: E402
 
 HIDDEN, HEADS, LAYERS, FFN, MAX_POS, EPS = 16, 2, 2, 32, 64, 1e-12
 WORDS = ("the a of in was is and to dartmouth conference 1956 artificial intelligence turing alan chess program "
@@ -358,3 +364,94 @@ def test_very_long_sides_score_as_the_whole_text(model_dir: Path, weights: Dict[
     assert max(len(query), len(doc)) > rf.max_length * 64  # long enough for the head path
     clean = (query, doc.replace("\ud800", "\ufffd"))
     np.testing.assert_allclose(rf.predict([(query, doc)]), reference_scores(weights, [clean], MAX_POS), atol=1e-5)
+
+
+# -- where the model comes from, and the rules shared with every model (sparsebolt.engine) -----------------------------
+
+def test_a_hub_id_is_found_in_the_models_dir_and_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         weights: Dict[str, np.ndarray]) -> None:
+    monkeypatch.setenv("SPARSEBOLT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("SPARSEBOLT_MODELS_DIR", raising=False)
+    pairs = [(QUERY, d) for d in DOCUMENTS]
+    expected = reference_scores(weights, pairs, MAX_POS)
+    with pytest.raises(ValueError, match="neither a local folder nor"):
+        CrossEncoderRerankFunction("cross-encoder/tiny")
+    write_model(tmp_path / "cache" / "models" / "cross-encoder--tiny", weights)
+    np.testing.assert_allclose(CrossEncoderRerankFunction("cross-encoder/tiny").predict(pairs), expected, atol=1e-5)
+    monkeypatch.setenv("SPARSEBOLT_MODELS_DIR", str(tmp_path / "models"))
+    found = write_model(tmp_path / "models" / "tiny", make_weights(seed=99))
+    rf = CrossEncoderRerankFunction("cross-encoder/tiny")  # the models dir comes before the cache
+    assert rf.files.folder == found and rf.files.source == "$SPARSEBOLT_MODELS_DIR"
+    assert not np.allclose(rf.predict(pairs), expected, atol=1e-5)
+
+
+def test_an_optimum_layout_with_the_graph_under_onnx(tmp_path: Path, weights: Dict[str, np.ndarray]) -> None:
+    folder = write_model(tmp_path / "m", weights)
+    (folder / "onnx").mkdir()
+    (folder / "model.onnx").rename(folder / "onnx" / "model.onnx")
+    pairs = [(QUERY, d) for d in DOCUMENTS]
+    rf = CrossEncoderRerankFunction(str(folder), batch_size=3)
+    np.testing.assert_allclose(rf.predict(pairs), reference_scores(weights, pairs, MAX_POS), atol=1e-5)
+
+
+def test_max_length_follows_the_rule_every_model_shares(tmp_path: Path, weights: Dict[str, np.ndarray]) -> None:
+    folder = write_model(tmp_path / "m", weights)
+    assert CrossEncoderRerankFunction(str(folder)).max_length == MAX_POS  # config.json max_position_embeddings
+    (folder / "tokenizer_config.json").write_text(json.dumps({"model_max_length": int(1e30)}))
+    assert CrossEncoderRerankFunction(str(folder)).max_length == MAX_POS  # the "no limit" sentinel is skipped
+    (folder / "tokenizer_config.json").write_text(json.dumps({"model_max_length": 16}))
+    assert CrossEncoderRerankFunction(str(folder)).max_length == 16
+    (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 12}))
+    rf = CrossEncoderRerankFunction(str(folder))
+    long_doc = " ".join(["dartmouth conference"] * 40)
+    assert rf.max_length == 12 == read_max_seq_length(folder)
+    np.testing.assert_allclose(rf.predict([("what event", long_doc)]),
+                               reference_scores(weights, [("what event", long_doc)], 12), atol=1e-5)
+    assert CrossEncoderRerankFunction(str(folder), max_length=20).max_length == 20  # the argument first
+    with pytest.raises(ValueError, match="max_length must be an int >= 4"):
+        CrossEncoderRerankFunction(str(folder), max_length=3)
+
+
+def test_an_xlmr_style_pad_token_pads_batches(tmp_path: Path, weights: Dict[str, np.ndarray]) -> None:
+    folder = write_model(tmp_path / "m", weights)
+    write_xlmr_style_tokenizer(folder / "tokenizer.json")  # <pad> is 1; no [PAD]
+    rf = CrossEncoderRerankFunction(str(folder), batch_size=4)
+    assert rf.tokenizer.pad_id == 1
+    pairs = [("the cat", "sat"), ("dog", ""), ("the", "cat sat dog the cat"), ("cat", "dog")]
+    alone = np.concatenate([rf.predict([pair]) for pair in pairs])
+    np.testing.assert_allclose(rf.predict(pairs), alone, atol=1e-6)  # padding is masked out, whatever its id
+
+
+def test_a_graph_wanting_other_inputs_is_refused(tmp_path: Path) -> None:
+    from onnx import TensorProto
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    build_tokenizer().save(str(folder / "tokenizer.json"))
+    graph = echo_graph({"input_ids": TensorProto.INT64, "position_ids": TensorProto.INT64})
+    (folder / "model.onnx").write_bytes(graph)
+    with pytest.raises(ValueError, match=r"model.onnx declares inputs \['input_ids', 'position_ids'\]"):
+        CrossEncoderRerankFunction(str(folder))
+
+
+@pytest.mark.parametrize("config", [BERT_TINY, XLMR_TINY], ids=["bert", "xlm-roberta"])
+def test_a_hugging_face_sequence_classifier_folder(tmp_path: Path, config: Dict[str, Any]) -> None:
+    # model.safetensors + config.json, no model.onnx: the graph is built with the classifier head on load. The
+    # reference is the numpy transformer on each pair alone, unpadded, tokenized by plain tokenizers.
+    weights = random_weights(config, seed=3, architecture="sequence_classification")
+    folder = save_hf_folder(tmp_path / "hf", config, weights, architecture="sequence_classification")
+    rf = CrossEncoderRerankFunction(str(folder), batch_size=3, activation_fct="identity")
+    assert rf.files.onnx is None and rf.max_length == 24  # XLM-R's 26 positions start at pad + 1 = 2
+    reference = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
+    reference.enable_truncation(24, strategy="longest_first")
+    words = " ".join(REFERENCE_WORDS * 2)  # past max_length: truncated longest first
+    pairs = [("the cat", "sat on the mat"), ("dog", ""), ("red sky", words), (words, "blue sea"), ("far", "away")]
+    expected = []
+    for query, doc in pairs:
+        enc = reference.encode(query, doc)
+        ids = np.array([enc.ids])
+        types = np.array([enc.type_ids]) if config["type_vocab_size"] > 1 else None
+        out = reference_forward(config, weights, ids, np.ones_like(ids), heads=("classifier",), token_type_ids=types)
+        expected.append(out["classifier"][0, 0])
+    assert rf.tokenizer.pad_id == config.get("pad_token_id", 0)
+    np.testing.assert_allclose(rf.predict(pairs), expected, atol=1e-4)

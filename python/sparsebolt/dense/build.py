@@ -12,11 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
+from sparsebolt.engine.config import TransformerConfig
+from sparsebolt.engine.files import ModelFiles
+from sparsebolt.engine.graph import GRAPH_VERSION, build_graph
+from sparsebolt.engine.graph.quantize import QUANT_VERSION, calibrate, quantize_int8
+from sparsebolt.engine.tokenizer import TextTokenizer, read_max_seq_length
+from sparsebolt.engine.weights import load_weights
+
 from .cache import atomic_write_bytes, cache_dir, sha256_file
-from .graph import GRAPH_VERSION, BertConfig, build_bert_graph, load_bert_weights
-from .quantize import QUANT_VERSION, calibrate, quantize_int8
-from .resolve import ModelFiles
-from .tokenize import TextTokenizer, read_max_seq_length
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +53,8 @@ def graph_path(files: ModelFiles, *, precision: str = "fp32", cache: str | os.Pa
         return target
 
     logger.info("building the %s ONNX graph for %s into %s", precision, files.folder, target)
-    config = BertConfig.from_file(files.config)
-    model = build_bert_graph(config, load_bert_weights(files.safetensors))
+    config = TransformerConfig.from_file(files.config)
+    model = build_graph(config, load_weights(files.safetensors, config))
     if precision == "int8":
         model = quantize_int8(model, calibrate(model, _calibration_batches(files)))
     atomic_write_bytes(target, model.SerializeToString())
@@ -68,8 +71,8 @@ def _calibration_batches(files: ModelFiles) -> Iterator[dict[str, np.ndarray]]:
     tokenizer = TextTokenizer(files.tokenizer, max_length=read_max_seq_length(files.folder))
     ids = tokenizer.encode_ids(texts + joined)
     for start in range(0, len(ids), _CALIBRATION_BATCH):
-        input_ids, mask = tokenizer.pad(ids[start : start + _CALIBRATION_BATCH])
-        yield {"input_ids": input_ids, "attention_mask": mask}
+        feeds = tokenizer.pad(ids[start : start + _CALIBRATION_BATCH])
+        yield {"input_ids": feeds["input_ids"], "attention_mask": feeds["attention_mask"]}
 
 
 def _calibration_corpus() -> Path:

@@ -1,30 +1,30 @@
-"""The dense embedding functions: pymilvus.model's API over one engine that tokenizes, sorts texts by length,
-runs ONNX Runtime on per-batch-padded batches and pools, returning vectors in input order."""
+"""The dense embedding functions: pymilvus.model's API over the ONNX engine (sparsebolt.engine), which
+tokenizes, sorts texts by length and runs per-batch-padded batches; here the token vectors are pooled and
+normalized, instructions prefixed, and vectors returned in input order."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from sparsebolt._inputs import positive_int, texts_arg
+from sparsebolt.engine.files import DEFAULT_MODEL, ModelFiles, resolve_model
+from sparsebolt.engine.runner import BatchRunner
+from sparsebolt.engine.session import ProviderSpec, create_session
+from sparsebolt.engine.tokenizer import Feeds, TextTokenizer, read_max_seq_length
 
 from .build import graph_path
 from .pooling import l2_normalize, pool, read_pooling
-from .resolve import DEFAULT_MODEL, ModelFiles, resolve_model
-from .session import ProviderSpec, create_session
-from .tokenize import TextTokenizer, read_max_seq_length
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["OnnxEmbeddingFunction", "DefaultEmbeddingFunction", "SentenceTransformerEmbeddingFunction"]
 
-# Texts are tokenized and length-sorted in chunks of this many batches: long inputs stream in bounded memory,
-# and each chunk is still large enough that neighbours in length order pad little.
-_SORT_CHUNK_BATCHES = 16
 _HIDDEN_OUTPUT_NAMES = ("last_hidden_state", "token_embeddings")
 
 
@@ -32,7 +32,7 @@ class OnnxEmbeddingFunction:
     """A BERT-family sentence-transformers model on ONNX Runtime, no PyTorch.
 
     ``model_name`` is a hub id (``all-MiniLM-L6-v2`` means ``sentence-transformers/all-MiniLM-L6-v2``) or a local
-    folder; see :func:`sparsebolt.dense.resolve.resolve_model` for where files are looked for. ``precision`` is
+    folder; see :func:`sparsebolt.engine.files.resolve_model` for where files are looked for. ``precision`` is
     ``"fp32"`` (same vectors as sentence-transformers) or ``"int8"`` (quantized, faster on CPU). ``threads`` sets
     onnxruntime's intra-op threads (None: one per core); ``device`` is ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     ``encode_documents``/``encode_queries``/``__call__`` return lists of float32 ``(dim,)`` arrays as in
@@ -65,17 +65,21 @@ class OnnxEmbeddingFunction:
         self.normalize_embeddings = normalize_embeddings
         self.query_instruction = query_instruction
         self.doc_instruction = doc_instruction
-        hub = {"cache": cache_dir, "revision": revision, "token": token, "local_files_only": local_files_only}
-        self.files: ModelFiles = resolve_model(model_name, model_path=model_path, **hub)
-        tokenizer_files = self.files if tokenizer_name is None else resolve_model(tokenizer_name, **hub)
+        resolve = functools.partial(
+            resolve_model, cache=cache_dir, revision=revision, token=token, local_files_only=local_files_only
+        )
+        self.files: ModelFiles = resolve(model_name, model_path=model_path)
+        tokenizer_files = self.files if tokenizer_name is None else resolve(tokenizer_name)
         self.tokenizer = TextTokenizer(
             tokenizer_files.tokenizer, max_length=max_seq_length or read_max_seq_length(self.files.folder)
         )
         self.pooling, self._model_normalizes = read_pooling(self.files.folder)
         graph = graph_path(self.files, precision=precision, cache=cache_dir)
         self.session = create_session(graph, device=device, providers=providers, threads=threads)
-        self._input_types = {i.name: _NUMPY_TYPES.get(i.type, np.int64) for i in self.session.get_inputs()}
         self._output, self._output_rank = _pick_output(self.session)
+        self._runner = BatchRunner(
+            self.session, self.tokenizer.encode, pad_id=self.tokenizer.pad_id, output=self._output, graph=str(graph)
+        )
         self._dim = self._read_dim()
         logger.debug("loaded %s from %s (%s)", model_name, self.files.folder, self.files.source)
 
@@ -100,36 +104,22 @@ class OnnxEmbeddingFunction:
         return self._encode_checked(texts_arg(texts, name="texts"), size)
 
     def _encode_checked(self, texts: list[str], size: int) -> np.ndarray:
-        out = np.empty((len(texts), self._dim), dtype=np.float32)
-        for rows, vectors in self._batches(texts, size):
-            out[rows] = vectors
+        out = self._runner.run(texts, size, finish=self._sentence_vectors, row_shape=(self._dim,))
         if self.normalize_embeddings and self._model_normalizes:
             out = l2_normalize(out)
         return out
 
-    def _batches(self, texts: list[str], size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        chunk = size * _SORT_CHUNK_BATCHES
-        for start in range(0, len(texts), chunk):
-            ids = self.tokenizer.encode_ids(texts[start : start + chunk])
-            order = np.argsort([len(row) for row in ids], kind="stable")
-            for first in range(0, len(order), size):
-                picked = order[first : first + size]
-                input_ids, mask = self.tokenizer.pad([ids[i] for i in picked])
-                yield picked + start, self._forward(input_ids, mask)
-
-    def _forward(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        feeds = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
-        inputs = {name: feeds[name].astype(dtype, copy=False) for name, dtype in self._input_types.items()}
-        hidden = self.session.run([self._output], inputs)[0]
-        return hidden if self._output_rank == 2 else pool(self.pooling, hidden, mask)
+    def _sentence_vectors(self, output: np.ndarray, feeds: Feeds) -> np.ndarray:
+        """The graph's sentence vectors, or its token vectors pooled over the attention mask."""
+        return output if self._output_rank == 2 else pool(self.pooling, output, feeds["attention_mask"])
 
     def _read_dim(self) -> int:
         declared = self.session.get_outputs()
         width = next(o.shape[-1] for o in declared if o.name == self._output)
         if isinstance(width, int):
             return width
-        input_ids, mask = self.tokenizer.pad(self.tokenizer.encode_ids([""]))
-        return int(self._forward(input_ids, mask).shape[-1])
+        feeds = self.tokenizer.pad(self.tokenizer.encode_ids([""]))
+        return int(self._sentence_vectors(self._runner.forward(feeds), feeds).shape[-1])
 
     def __repr__(self) -> str:
         return (
@@ -170,9 +160,6 @@ class SentenceTransformerEmbeddingFunction(OnnxEmbeddingFunction):
             normalize_embeddings=normalize_embeddings,
             **kwargs,
         )
-
-
-_NUMPY_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
 
 
 def _pick_output(session: Any) -> tuple[str, int]:

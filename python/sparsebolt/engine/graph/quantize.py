@@ -1,19 +1,18 @@
-"""int8 version of a built BERT graph: each constant-weight Gemm becomes ONNX Runtime's uint8 x int8
-MatMulIntegerToFloat on row-normalized activations (per-token int8 scales), with SmoothQuant smoothing and
-fp32 outlier channels for LayerNorm outputs and GPTQ-rounded weights, calibrated on a bundled text set."""
+"""int8 version of a built encoder graph: each constant-weight Gemm of the layer stack becomes ONNX Runtime's
+uint8 x int8 MatMulIntegerToFloat on row-normalized activations (per-token int8 scales), with SmoothQuant smoothing
+and fp32 outlier channels for LayerNorm outputs and GPTQ-rounded weights, calibrated on a bundled text set."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from .graph import MS_DOMAIN
+from .emit import MS_DOMAIN, Emitter
 
 __all__ = [
     "QUANT_VERSION",
@@ -41,6 +40,11 @@ _TINY = 1e-12
 OUTLIER_RATIO = 5.0
 MAX_OUTLIERS = 16
 _GELU_MIN_ABS = 0.17  # min over x of x * Phi(x) is -0.16997 (at x = -0.7518)
+# Only the layer stack is rewritten: heads stay fp32 (their Gemms read one row per sequence, e.g. the pooler's,
+# which per-token calibration does not describe, or are small next to the stack).
+_ENCODER_WEIGHTS = "encoder.layer."
+# The rewrite's names live under this scope, which the fp32 builder never uses.
+_SCOPE = "q8/"
 
 
 @dataclasses.dataclass
@@ -59,6 +63,7 @@ def _quantizable(model: onnx.ModelProto, keep: Sequence[str] = ()) -> list[onnx.
         for n in model.graph.node
         if n.op_type == "Gemm"
         and n.input[1] in constants
+        and n.input[1].startswith(_ENCODER_WEIGHTS)
         and not any(a.name in ("transA", "transB") and a.i for a in n.attribute)
         and not any(k in n.input[1] for k in keep)
     ]
@@ -139,8 +144,8 @@ def gptq_quantize_weight(
 
 
 def quantize_int8(model: onnx.ModelProto, calibration: Calibration, *, keep: Sequence[str] = ()) -> onnx.ModelProto:
-    """Rewrite each constant-weight Gemm ``y = x W + b`` (except those whose weight name contains a ``keep``
-    entry) as ``y = r * MatMulIntegerToFloat(DynamicQuantizeLinear(x' / r), Q) + x_O W_O + b``.
+    """Rewrite each constant-weight Gemm ``y = x W + b`` of the layer stack (except those whose weight name
+    contains a ``keep`` entry) as ``y = r * MatMulIntegerToFloat(DynamicQuantizeLinear(x' / r), Q) + x_O W_O + b``.
 
     - ``r`` is each row's max |x'|: dividing by it gives every token its own int8 scale inside ONNX Runtime's
       per-tensor quantizer. BERT's [CLS]/[SEP] rows carry activations hundreds of times their median, which
@@ -163,10 +168,10 @@ def quantize_int8(model: onnx.ModelProto, calibration: Calibration, *, keep: Seq
     for node in _quantizable(out, keep):
         groups[node.input[0]].append(node)
 
-    emit = _Emitter()
-    axes = emit.const("axes", np.array([1], dtype=np.int64))
-    tiny = emit.const("tiny", np.array(_TINY, dtype=np.float32))
-    gelu_floor = emit.const("gelu_floor", np.array(_GELU_MIN_ABS, dtype=np.float32))
+    emit = Emitter(_SCOPE)
+    axes = emit.named_const("axes", np.array([1], dtype=np.int64))
+    tiny = emit.named_const("tiny", np.array([_TINY], dtype=np.float32))
+    gelu_floor = emit.named_const("gelu_floor", np.array([_GELU_MIN_ABS], dtype=np.float32))
     replaced: dict[str, list[onnx.NodeProto]] = {}
     dropped: set[str] = set()
     for x, nodes in groups.items():
@@ -180,7 +185,7 @@ def quantize_int8(model: onnx.ModelProto, calibration: Calibration, *, keep: Seq
             keep_mask[outliers] = 0.0
             s = smoothing_factors(calibration.ranges[x], weights)
             s[outliers] = 1.0
-            x_in = emit.smoothed_layer_norm(producer, s, inits, keep_mask)  # outlier channels come out as 0
+            x_in = _smoothed_layer_norm(emit, producer, s, inits, keep_mask)  # outlier channels come out as 0
         else:
             outliers = np.zeros(0, dtype=np.int64)
             s = np.ones(channels, dtype=np.float32)
@@ -193,19 +198,20 @@ def quantize_int8(model: onnx.ModelProto, calibration: Calibration, *, keep: Seq
         x_norm = emit.op("Div", [x_in, row])[0]
         # quantized once and shared by the Gemms of this input (Q, K and V)
         x_q, x_scale, x_zero = emit.op("DynamicQuantizeLinear", [x_norm], n_out=3)
-        x_out = emit.op("Gather", [x, emit.const(x + ".outliers", outliers)], axis=1)[0] if outliers.size else ""
+        x_out = emit.op("Gather", [x, emit.named_const(x + ".outliers", outliers)], axis=1)[0] if outliers.size else ""
         prologue = emit.nodes[prologue_start:]
         hessian = calibration.hessians[x] / np.outer(s, s) * np.outer(keep_mask, keep_mask)  # Gram matrix of x'
         for i, (node, weight) in enumerate(zip(nodes, weights)):
             q, scale = gptq_quantize_weight(weight * (s * keep_mask)[:, None], hessian)
             start = len(emit.nodes)
-            q_name, scale_name = emit.const(node.input[1] + ".int8", q), emit.const(node.input[1] + ".scale", scale)
+            q_name = emit.named_const(node.input[1] + ".int8", q)
+            scale_name = emit.named_const(node.input[1] + ".scale", scale)
             z = emit.op("MatMulIntegerToFloat", [x_q, q_name, x_scale, scale_name, x_zero], domain=MS_DOMAIN)[0]
             scaled = emit.op("Mul", [z, row])[0]
             bias = node.input[2] if len(node.input) > 2 and node.input[2] else ""
             if x_out:
                 # the outlier channels' share in fp32, with the bias: it replaces the bias Add
-                rows = emit.const(node.input[1] + ".outlier_rows", weight[outliers])
+                rows = emit.named_const(node.input[1] + ".outlier_rows", weight[outliers])
                 inputs = [x_out, rows] + ([bias] if bias else [])
                 emit.op("Add", [scaled, emit.op("Gemm", inputs)[0]], outputs=list(node.output))
             elif bias:
@@ -224,43 +230,20 @@ def quantize_int8(model: onnx.ModelProto, calibration: Calibration, *, keep: Seq
     return out
 
 
-class _Emitter:
-    """Nodes and constants for the rewrite, named under a ``q8/`` prefix that the fp32 graph never uses."""
-
-    def __init__(self) -> None:
-        self.nodes: list[onnx.NodeProto] = []
-        self.initializers: list[onnx.TensorProto] = []
-        self._count = 0
-
-    def const(self, name: str, value: np.ndarray) -> str:
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(value), "q8/" + name))
-        return "q8/" + name
-
-    def op(
-        self,
-        op_type: str,
-        inputs: list[str],
-        *,
-        outputs: list[str] | None = None,
-        n_out: int = 1,
-        domain: str = "",
-        **attrs: Any,
-    ) -> list[str]:
-        self._count += 1
-        name = f"q8/{op_type}_{self._count}"
-        outputs = outputs or [f"{name}:{i}" for i in range(n_out)]
-        self.nodes.append(helper.make_node(op_type, inputs, outputs, name=name, domain=domain or None, **attrs))
-        return outputs
-
-    def smoothed_layer_norm(
-        self, layer_norm: onnx.NodeProto, s: np.ndarray, inits: Mapping[str, onnx.TensorProto], keep_mask: np.ndarray
-    ) -> str:
-        gamma = numpy_helper.to_array(inits[layer_norm.input[1]]) / s * keep_mask
-        beta = numpy_helper.to_array(inits[layer_norm.input[2]]) / s * keep_mask
-        attrs = {a.name: helper.get_attribute_value(a) for a in layer_norm.attribute}
-        stem = layer_norm.output[0]
-        return self.op(
-            "LayerNormalization",
-            [layer_norm.input[0], self.const(stem + ".gamma/s", gamma), self.const(stem + ".beta/s", beta)],
-            **attrs,
-        )[0]
+def _smoothed_layer_norm(
+    emit: Emitter,
+    layer_norm: onnx.NodeProto,
+    s: np.ndarray,
+    inits: Mapping[str, onnx.TensorProto],
+    keep_mask: np.ndarray,
+) -> str:
+    """A second LayerNormalization on the same input with gamma / s and beta / s (outlier channels zeroed)."""
+    gamma = numpy_helper.to_array(inits[layer_norm.input[1]]) / s * keep_mask
+    beta = numpy_helper.to_array(inits[layer_norm.input[2]]) / s * keep_mask
+    attrs = {a.name: helper.get_attribute_value(a) for a in layer_norm.attribute}
+    stem = layer_norm.output[0]
+    return emit.op(
+        "LayerNormalization",
+        [layer_norm.input[0], emit.named_const(stem + ".gamma/s", gamma), emit.named_const(stem + ".beta/s", beta)],
+        **attrs,
+    )[0]

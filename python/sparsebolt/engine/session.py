@@ -1,21 +1,36 @@
-"""ONNX Runtime sessions: which execution providers, how many threads, which graph optimizations.
-Validates a requested device against the providers this onnxruntime build has, instead of falling back silently."""
+"""ONNX Runtime sessions: which execution providers, how many threads, which graph optimizations, and what is fed.
+Validates a requested device against the providers this onnxruntime build has, instead of falling back silently,
+and feeds a graph only the inputs it declares, each in its declared integer type."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Union
 
+import numpy as np
+
 logger = logging.getLogger(__name__)
 
-__all__ = ["ProviderSpec", "provider_name", "select_providers", "make_session_options", "create_session",
-           "check_active_providers"]
+__all__ = [
+    "FEEDABLE_INPUTS",
+    "ProviderSpec",
+    "check_active_providers",
+    "create_session",
+    "declared_inputs",
+    "feed",
+    "make_session_options",
+    "provider_name",
+    "select_providers",
+]
 
 ProviderSpec = Union[str, tuple[str, dict[str, Any]]]
 CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
+# What a tokenizer gives a BERT-family graph; a graph that declares anything else needs a caller that knows it.
+FEEDABLE_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_INPUT_TYPES: dict[str, type[np.integer[Any]]] = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
 
 
 def provider_name(spec: ProviderSpec) -> str:
@@ -90,6 +105,7 @@ def create_session(
     providers: Sequence[ProviderSpec] | None = None,
     threads: int | None = None,
 ) -> Any:
+    """An ``onnxruntime.InferenceSession`` for ``model`` (a path or serialized bytes) on the chosen providers."""
     import onnxruntime as ort
 
     chosen = select_providers(device, providers, available=ort.get_available_providers())
@@ -115,3 +131,31 @@ def _preload_cuda_libraries(ort: Any) -> None:
         preload()
     except (OSError, RuntimeError) as error:  # libraries elsewhere (system CUDA): the session still finds them
         logger.debug("onnxruntime.preload_dlls() failed: %s", error)
+
+
+def declared_inputs(session: Any, *, graph: str = "the graph") -> dict[str, type[np.integer[Any]]]:
+    """The inputs ``session`` declares, by name, with the integer numpy type each wants.
+
+    A ValueError names ``graph`` when it wants an input a tokenizer cannot provide (anything outside
+    FEEDABLE_INPUTS, or no ``input_ids``) or a type other than int64/int32, so that a wrong export fails at load
+    time rather than at the first batch.
+    """
+    declared = {i.name: i.type for i in session.get_inputs()}
+    unknown = sorted(set(declared) - set(FEEDABLE_INPUTS))
+    if "input_ids" not in declared or unknown:
+        raise ValueError(
+            f"{graph} declares inputs {sorted(declared)}; sparsebolt feeds input_ids and optionally attention_mask "
+            "and token_type_ids (a BERT-style export, as `optimum-cli export onnx` writes)"
+        )
+    wrong = {name: kind for name, kind in declared.items() if kind not in _INPUT_TYPES}
+    if wrong:
+        raise ValueError(
+            f"{graph} declares inputs of types {wrong}; token inputs must be tensor(int64) or tensor(int32)"
+        )
+    return {name: _INPUT_TYPES[kind] for name, kind in declared.items()}
+
+
+def feed(inputs: Mapping[str, type[np.integer[Any]]], arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The feed for a session: each of ``inputs`` (from :func:`declared_inputs`) taken from ``arrays`` in its
+    declared type, and nothing else (onnxruntime rejects an undeclared input)."""
+    return {name: arrays[name].astype(dtype, copy=False) for name, dtype in inputs.items()}

@@ -1,0 +1,1 @@
+"""Independent references the package is tested against."""
