@@ -13,10 +13,14 @@
 #include <thread>
 #include <vector>
 
-#include "analyzer.hpp"
-#include "bm25.hpp"
-#include "stemmer_english.hpp"
-#include "unicode.hpp"
+#include "analysis/analyzer.hpp"
+#include "analysis/languages.hpp"
+#include "analysis/stemmer_english.hpp"
+#include "analysis/unicode.hpp"
+#include "bm25/encode.hpp"
+#include "bm25/fit_encode.hpp"
+#include "bm25/model.hpp"
+#include "bm25/statistics.hpp"
 
 namespace py = pybind11;
 using namespace sparsebolt;
@@ -76,13 +80,13 @@ Utf8Batch utf8_batch(py::handle items, const char* what, std::size_t position_of
   return batch;
 }
 
-// Token lists from a user's Python analyzer, flattened into one batch of views.
+// Token lists from a user's Python analyzer or segmenter (`source`, for errors), flattened into one batch of views.
 struct TokenListBatch {
   TokenBatch batch;
   std::vector<py::object> owners;
 };
 
-TokenListBatch token_list_batch(py::handle token_lists, std::size_t position_offset) {
+TokenListBatch token_list_batch(py::handle token_lists, std::size_t position_offset, const char* source) {
   py::object documents = as_sequence(token_lists, "token lists");
   const Py_ssize_t count = PySequence_Fast_GET_SIZE(documents.ptr());
   PyObject** elements = PySequence_Fast_ITEMS(documents.ptr());
@@ -93,7 +97,7 @@ TokenListBatch token_list_batch(py::handle token_lists, std::size_t position_off
     const std::size_t position = position_offset + static_cast<std::size_t>(d);
     py::handle tokens_obj(elements[d]);
     if (PyUnicode_Check(tokens_obj.ptr()) || !PySequence_Check(tokens_obj.ptr()))
-      throw py::type_error("the analyzer returned " + type_name(tokens_obj) + " for document " +
+      throw py::type_error(std::string(source) + " returned " + type_name(tokens_obj) + " for document " +
                            std::to_string(position) + "; it must return a list of str");
     py::object tokens = py::reinterpret_steal<py::object>(PySequence_Fast(tokens_obj.ptr(), ""));
     if (!tokens) throw py::error_already_set();
@@ -102,7 +106,7 @@ TokenListBatch token_list_batch(py::handle token_lists, std::size_t position_off
     for (Py_ssize_t t = 0; t < n; ++t) {
       py::handle token(items[t]);
       if (!PyUnicode_Check(token.ptr()))
-        throw py::type_error("the analyzer returned a token of type " + type_name(token) + " for document " +
+        throw py::type_error(std::string(source) + " returned a token of type " + type_name(token) + " for document " +
                              std::to_string(position) + "; tokens must be str");
       out.batch.tokens.push_back(utf8_view(token, out.owners));
     }
@@ -184,13 +188,15 @@ py::tuple model_and_csr(FitEncoded&& fitted) {
 
 EncodeSide side_of(bool query) { return query ? EncodeSide::kQuery : EncodeSide::kDocument; }
 
-StemmerKind stemmer_of(const std::string& name) {
-  if (name == "english") return StemmerKind::kEnglish;
-  if (name == "none") return StemmerKind::kNone;
-  throw py::value_error("unknown stemmer '" + name + "'; choose 'english' or 'none'");
-}
+// Who made a batch of token lists: a segmenter's tokens still go through `analyzer`; an analyzer's are terms.
+const char* token_source(const Analyzer* analyzer) { return analyzer != nullptr ? "the segmenter" : "the analyzer"; }
 
-const char* stemmer_name(StemmerKind kind) { return kind == StemmerKind::kEnglish ? "english" : "none"; }
+std::vector<std::string> names_of(const std::vector<Segmenter>& rows, SegmenterKind skip) {
+  std::vector<std::string> names;
+  for (const Segmenter& row : rows)
+    if (row.kind != skip) names.emplace_back(row.name);
+  return names;
+}
 
 std::string_view text_view(py::handle text, std::vector<py::object>& owners) {
   if (PyUnicode_Check(text.ptr())) return utf8_view(text, owners);
@@ -208,10 +214,13 @@ PYBIND11_MODULE(_core, m) {
   m.attr("UNICODE_VERSION") = unicode::tables_version();
 
   py::class_<Analyzer, std::shared_ptr<Analyzer>>(m, "Analyzer")
-      .def(py::init([](bool lowercase, std::vector<std::string> stopwords, const std::string& stemmer) {
-             return std::make_shared<Analyzer>(AnalyzerOptions{lowercase, std::move(stopwords), stemmer_of(stemmer)});
+      .def(py::init([](bool lowercase, std::vector<std::string> stopwords, const std::string& stemmer,
+                       const std::string& segmenter) {
+             return std::make_shared<Analyzer>(AnalyzerOptions{
+                 lowercase, std::move(stopwords), find_stemmer(stemmer).kind, find_segmenter(segmenter).kind});
            }),
-           py::kw_only(), py::arg("lowercase"), py::arg("stopwords"), py::arg("stemmer"))
+           py::kw_only(), py::arg("lowercase"), py::arg("stopwords"), py::arg("stemmer"),
+           py::arg("segmenter") = "letters_digits")
       .def(
           "analyze",
           [](const Analyzer& self, py::handle text) {
@@ -221,9 +230,19 @@ PYBIND11_MODULE(_core, m) {
             return self.analyze(view);
           },
           py::arg("text"))
+      .def(
+          "analyze_tokens",
+          [](const Analyzer& self, py::handle tokens) {
+            TokenListBatch batch = token_list_batch(py::make_tuple(tokens), 0, "the segmenter");
+            py::gil_scoped_release release;
+            return self.analyze_tokens(batch.batch.tokens);
+          },
+          py::arg("tokens"))
       .def_property_readonly("lowercase", [](const Analyzer& self) { return self.options().lowercase; })
       .def_property_readonly("stopwords", [](const Analyzer& self) { return self.options().stopwords; })
-      .def_property_readonly("stemmer", [](const Analyzer& self) { return stemmer_name(self.options().stemmer); });
+      .def_property_readonly("stemmer", [](const Analyzer& self) { return stemmer_of(self.options().stemmer).name; })
+      .def_property_readonly("segmenter",
+                             [](const Analyzer& self) { return segmenter_of(self.options().segmenter).name; });
 
   py::class_<CorpusStatistics, std::shared_ptr<CorpusStatistics>>(m, "CorpusStatistics")
       .def(py::init([](std::uint64_t shard) {
@@ -245,21 +264,25 @@ PYBIND11_MODULE(_core, m) {
           py::arg("position_offset") = 0)
       .def(
           "add_token_lists",
-          [](CorpusStatistics& self, py::handle token_lists, int num_threads, std::size_t position_offset) {
+          [](CorpusStatistics& self, py::handle token_lists, const Analyzer* analyzer, int num_threads,
+             std::size_t position_offset) {
             const std::size_t threads = resolve_threads(num_threads);
-            TokenListBatch batch = token_list_batch(token_lists, position_offset);
+            TokenListBatch batch = token_list_batch(token_lists, position_offset, token_source(analyzer));
             py::gil_scoped_release release;
-            self.append(count_tokens(batch.batch, threads));
+            self.append(analyzer != nullptr ? count_tokens(*analyzer, batch.batch, threads)
+                                            : count_tokens(batch.batch, threads));
           },
-          py::arg("token_lists"), py::kw_only(), py::arg("num_threads") = 0, py::arg("position_offset") = 0)
+          py::arg("token_lists"), py::kw_only(), py::arg("analyzer") = py::none(), py::arg("num_threads") = 0,
+          py::arg("position_offset") = 0)
       .def("merge", &CorpusStatistics::merge, py::arg("other"), py::call_guard<py::gil_scoped_release>())
       .def("to_bytes", [](const CorpusStatistics& self) { return py::bytes(self.serialize()); })
-      .def_static("from_bytes",
-                  [](const py::bytes& data) {
-                    const std::string_view view = data;
-                    return std::make_shared<CorpusStatistics>(CorpusStatistics::deserialize(view));
-                  },
-                  py::arg("data"))
+      .def_static(
+          "from_bytes",
+          [](const py::bytes& data) {
+            const std::string_view view = data;
+            return std::make_shared<CorpusStatistics>(CorpusStatistics::deserialize(view));
+          },
+          py::arg("data"))
       .def_readonly("shard", &CorpusStatistics::shard)
       .def_readonly("document_count", &CorpusStatistics::document_count)
       .def_readonly("total_length", &CorpusStatistics::total_length)
@@ -314,17 +337,19 @@ PYBIND11_MODULE(_core, m) {
           py::arg("analyzer"), py::arg("texts"), py::kw_only(), py::arg("query"), py::arg("num_threads") = 0)
       .def(
           "encode_token_lists",
-          [](const Bm25Model& self, py::handle token_lists, bool query, int num_threads) {
+          [](const Bm25Model& self, py::handle token_lists, const Analyzer* analyzer, bool query, int num_threads) {
             const std::size_t threads = resolve_threads(num_threads);
-            TokenListBatch batch = token_list_batch(token_lists, 0);
+            TokenListBatch batch = token_list_batch(token_lists, 0, token_source(analyzer));
             std::vector<CsrPiece> pieces;
             {
               py::gil_scoped_release release;
-              pieces = encode_tokens(self, batch.batch, side_of(query), threads);
+              pieces = analyzer != nullptr ? encode_tokens(self, *analyzer, batch.batch, side_of(query), threads)
+                                           : encode_tokens(self, batch.batch, side_of(query), threads);
             }
             return assemble_csr(std::move(pieces));
           },
-          py::arg("token_lists"), py::kw_only(), py::arg("query"), py::arg("num_threads") = 0)
+          py::arg("token_lists"), py::kw_only(), py::arg("analyzer") = py::none(), py::arg("query"),
+          py::arg("num_threads") = 0)
       .def_static(
           "fit_encode_texts",
           [](CorpusStatistics& stats, const Analyzer& analyzer, py::handle texts, double k1, double b, double epsilon,
@@ -343,18 +368,21 @@ PYBIND11_MODULE(_core, m) {
           py::arg("epsilon"), py::arg("num_threads") = 0)
       .def_static(
           "fit_encode_token_lists",
-          [](CorpusStatistics& stats, py::handle token_lists, double k1, double b, double epsilon, int num_threads) {
+          [](CorpusStatistics& stats, py::handle token_lists, const Analyzer* analyzer, double k1, double b,
+             double epsilon, int num_threads) {
             const std::size_t threads = resolve_threads(num_threads);
-            TokenListBatch batch = token_list_batch(token_lists, 0);
+            TokenListBatch batch = token_list_batch(token_lists, 0, token_source(analyzer));
+            const Bm25Parameters params{k1, b, epsilon};
             std::optional<FitEncoded> fitted;
             {
               py::gil_scoped_release release;
-              fitted.emplace(fit_encode_tokens(batch.batch, stats, Bm25Parameters{k1, b, epsilon}, threads));
+              fitted.emplace(analyzer != nullptr ? fit_encode_tokens(*analyzer, batch.batch, stats, params, threads)
+                                                 : fit_encode_tokens(batch.batch, stats, params, threads));
             }
             return model_and_csr(std::move(*fitted));
           },
-          py::arg("statistics"), py::arg("token_lists"), py::kw_only(), py::arg("k1"), py::arg("b"),
-          py::arg("epsilon"), py::arg("num_threads") = 0)
+          py::arg("statistics"), py::arg("token_lists"), py::kw_only(), py::arg("analyzer") = py::none(), py::arg("k1"),
+          py::arg("b"), py::arg("epsilon"), py::arg("num_threads") = 0)
       .def(
           "encode_query_as_dict",
           [](const Bm25Model& self, const Analyzer& analyzer, py::handle text) {
@@ -367,6 +395,34 @@ PYBIND11_MODULE(_core, m) {
             return out;
           },
           py::arg("analyzer"), py::arg("text"));
+
+  py::class_<Language>(m, "Language", "One row of the language table: what build_default_analyzer(code) builds.")
+      .def_property_readonly("code", [](const Language& self) { return self.code; })
+      .def_property_readonly(
+          "aliases",
+          [](const Language& self) { return std::vector<std::string>(self.aliases.begin(), self.aliases.end()); })
+      .def_property_readonly("stemmer", [](const Language& self) { return self.stemmer; })
+      .def_property_readonly("stopwords", [](const Language& self) { return self.stopwords; })
+      .def_property_readonly("segmenter", [](const Language& self) { return self.segmenter; })
+      .def("__repr__", [](const Language& self) {
+        return "Language(code='" + std::string(self.code) + "', stemmer='" + std::string(self.stemmer) +
+               "', stopwords='" + std::string(self.stopwords) + "', segmenter='" + std::string(self.segmenter) + "')";
+      });
+
+  m.def("languages", &languages, py::return_value_policy::copy, "The language table, in order.");
+  m.def("language", &find_language, py::arg("name"), py::return_value_policy::copy,
+        "The row for a language code or alias; ValueError listing the known ones otherwise.");
+  m.def(
+      "stemmers",
+      [] {
+        std::vector<std::string> names;
+        for (const Stemmer& stemmer : sparsebolt::stemmers()) names.emplace_back(stemmer.name);
+        return names;
+      },
+      "The native stemmers' names, for Analyzer(stemmer=...).");
+  m.def(
+      "segmenters", [] { return names_of(sparsebolt::segmenters(), SegmenterKind::kExternal); },
+      "The native segmenters' names, for Analyzer(segmenter=...); 'external' takes token lists instead.");
 
   m.def(
       "stem_english_words",

@@ -1,6 +1,6 @@
 """Compares the standalone stemmer driver with PyStemmer, for developing without the extension.
 
-    g++ -O2 -std=c++17 csrc/stemmer_english.cpp tests/cpp/stem_words.cpp -o /tmp/stem_words
+    g++ -O2 -std=c++17 -Icsrc csrc/analysis/stemmer_english.cpp tests/cpp/stem_words.cpp -o /tmp/stem_words
     python tests/cpp/compare_with_pystemmer.py /tmp/stem_words [extra word files...]
 
 Words: the hand-picked cases of tests/unit/test_stemmer.py, every distinct token of the shared

@@ -2,22 +2,22 @@
 // continuation bytes, apostrophes, NULs): it must never read or write out of bounds and never
 // lengthen a word. Build it with the sanitizers so an out-of-bounds access aborts:
 //   g++ -O1 -g -std=c++17 -fsanitize=address,undefined -fno-sanitize-recover=all
-//       csrc/stemmer_english.cpp tests/cpp/stem_fuzz.cpp -o /tmp/stem_fuzz
+//       -Icsrc csrc/analysis/stemmer_english.cpp tests/cpp/stem_fuzz.cpp -o /tmp/stem_fuzz
 //   /tmp/stem_fuzz 2000000
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
 
-#include "../../csrc/stemmer_english.hpp"
+#include "analysis/stemmer_english.hpp"
 
 int main(int argc, char** argv) {
   const long rounds = argc > 1 ? std::atol(argv[1]) : 1000000;
   // Bytes the algorithm reacts to, plus UTF-8 lead and continuation bytes and a few others.
-  static const unsigned char kBytes[] = {
-      'a', 'e', 'i', 'o', 'u', 'y', 'Y', 's', 'l', 't', 'n', 'r', 'd', 'c', 'g', 'b', 'm', 'p',
-      'z', 'f', 'k', 'h', 'w', 'x', '\'', '1', 0x00, 0x80, 0x9F, 0xBF, 0xC3, 0xA9, 0xCE, 0xE6,
-      0x97, 0xA5, 0xF0, 0x9F, 0x98, 0x80, 0xFF, 0xC0};
+  static const unsigned char kBytes[] = {'a',  'e',  'i',  'o',  'u',  'y',  'Y',  's',  'l',  't',  'n',
+                                         'r',  'd',  'c',  'g',  'b',  'm',  'p',  'z',  'f',  'k',  'h',
+                                         'w',  'x',  '\'', '1',  0x00, 0x80, 0x9F, 0xBF, 0xC3, 0xA9, 0xCE,
+                                         0xE6, 0x97, 0xA5, 0xF0, 0x9F, 0x98, 0x80, 0xFF, 0xC0};
   std::mt19937_64 rng(12345);
   std::string w;
   for (long r = 0; r < rounds; ++r) {
@@ -26,8 +26,7 @@ int main(int argc, char** argv) {
     // sanitizer sees an overrun of the caller's string as well as of the stemmer's buffer.
     const std::size_t len = rng() % 100;
     w.clear();
-    for (std::size_t i = 0; i < len; ++i)
-      w.push_back(static_cast<char>(kBytes[rng() % sizeof kBytes]));
+    for (std::size_t i = 0; i < len; ++i) w.push_back(static_cast<char>(kBytes[rng() % sizeof kBytes]));
     std::string word(w);
     sparsebolt::stem_english(word);
     if (word.size() > w.size()) {

@@ -1,5 +1,5 @@
 // Development driver for the native English stemmer, built without CMake or Python:
-//   g++ -O2 -std=c++17 csrc/stemmer_english.cpp tests/cpp/stem_words.cpp -o /tmp/stem_words
+//   g++ -O2 -std=c++17 -Icsrc csrc/analysis/stemmer_english.cpp tests/cpp/stem_words.cpp -o /tmp/stem_words
 //
 //   stem_words < words.txt            one word per line in, its stem per line out
 //   stem_words --bench N < words.txt  stems every word N times and prints ns per word
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "../../csrc/stemmer_english.hpp"
+#include "analysis/stemmer_english.hpp"
 
 namespace {
 

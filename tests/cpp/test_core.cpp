@@ -1,5 +1,6 @@
 // Drives the C++ core without Python: string table growth and collisions, UTF-8 decoding, counting
-// across thread counts, statistics merge/serialize, and encoding. Run by ctest (see CMakeLists.txt).
+// across thread counts, statistics merge/serialize, encoding, the language table and external segmenters.
+// Run by ctest (see CMakeLists.txt).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -8,19 +9,23 @@
 #include <string>
 #include <vector>
 
-#include "analyzer.hpp"
-#include "bm25.hpp"
+#include "analysis/analyzer.hpp"
+#include "analysis/languages.hpp"
+#include "analysis/unicode.hpp"
+#include "bm25/encode.hpp"
+#include "bm25/fit_encode.hpp"
+#include "bm25/model.hpp"
+#include "bm25/statistics.hpp"
 #include "string_table.hpp"
-#include "unicode.hpp"
 
 namespace {
 int failures = 0;
-#define CHECK(condition)                                                        \
-  do {                                                                          \
-    if (!(condition)) {                                                         \
+#define CHECK(condition)                                                                 \
+  do {                                                                                   \
+    if (!(condition)) {                                                                  \
       std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
-      ++failures;                                                               \
-    }                                                                           \
+      ++failures;                                                                        \
+    }                                                                                    \
   } while (0)
 
 using namespace sparsebolt;
@@ -170,6 +175,79 @@ void fit_encode_equals_fit_then_encode_for_any_thread_count() {
   }
   CHECK(rejected && untouched.document_count == 0 && untouched.terms.size() == 0);
 }
+void language_table_names_known_stemmers_and_segmenters() {
+  CHECK(!languages().empty());
+  for (const Language& language : languages()) {
+    CHECK(&find_language(language.code) == &language);
+    for (std::string_view alias : language.aliases) CHECK(&find_language(alias) == &language);
+    CHECK(find_stemmer(language.stemmer).name == language.stemmer);
+    CHECK(find_segmenter(language.segmenter).kind != SegmenterKind::kExternal);
+  }
+  for (const Stemmer& stemmer : stemmers()) CHECK(&stemmer_of(stemmer.kind) == &stemmer);
+  std::string message;
+  try {
+    find_language("xx");
+  } catch (const std::invalid_argument& error) {
+    message = error.what();
+  }
+  CHECK(message.find("'xx'") != std::string::npos && message.find("'en' or 'english'") != std::string::npos);
+}
+
+// Splits on spaces and commas, keeping the empty pieces, which the analyzer must skip.
+TokenBatch split_into_tokens(const std::vector<std::string>& docs) {
+  TokenBatch batch;
+  for (const std::string& doc : docs) {
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= doc.size(); ++i) {
+      if (i == doc.size() || doc[i] == ' ' || doc[i] == ',') {
+        batch.tokens.emplace_back(doc.data() + start, i - start);
+        start = i + 1;
+      }
+    }
+    batch.offsets.push_back(batch.tokens.size());
+  }
+  return batch;
+}
+
+std::vector<float> all_data(const std::vector<CsrPiece>& pieces) {
+  std::vector<float> data;
+  for (const CsrPiece& piece : pieces) data.insert(data.end(), piece.data.begin(), piece.data.end());
+  return data;
+}
+
+void external_segmenter_tokens_take_the_text_path() {
+  // Tokens cut outside like the native segmenter cuts them give the same statistics and vectors: the
+  // lowercase -> stopword -> stem path is the same for both.
+  const Analyzer native(AnalyzerOptions{true, {"the", "a"}, StemmerKind::kEnglish});
+  const Analyzer external(AnalyzerOptions{true, {"the", "a"}, StemmerKind::kEnglish, SegmenterKind::kExternal});
+  const std::vector<std::string> docs = corpus();
+  TextBatch texts;
+  for (const std::string& doc : docs) texts.texts.push_back(doc);
+  const TokenBatch tokens = split_into_tokens(docs);
+  const CorpusStatistics from_texts = count_texts(native, texts, 1);
+  CHECK(count_tokens(external, tokens, 3).serialize() == from_texts.serialize());
+  CorpusStatistics stats;
+  stats.append(from_texts);
+  const Bm25Model model = Bm25Model::from_statistics(stats, {});
+  for (EncodeSide side : {EncodeSide::kDocument, EncodeSide::kQuery}) {
+    const std::vector<CsrPiece> expected = encode_texts(model, native, texts, side, 1);
+    const std::vector<CsrPiece> got = encode_tokens(model, external, tokens, side, 2);
+    CHECK(all_data(got) == all_data(expected));
+  }
+  CorpusStatistics fitted_stats;
+  const FitEncoded fitted = fit_encode_tokens(external, tokens, fitted_stats, {}, 2);
+  CHECK(fitted.model.idf() == model.idf() &&
+        all_data(fitted.pieces) == all_data(encode_texts(model, native, texts, EncodeSide::kDocument, 1)));
+  CHECK(external.analyze_tokens({"The", "RUNNING", "", "Ünïcödé"}) == (std::vector<std::string>{"run", "ünïcödé"}));
+
+  bool rejected = false;
+  try {
+    count_texts(external, texts, 1);
+  } catch (const std::invalid_argument&) {
+    rejected = true;
+  }
+  CHECK(rejected);
+}
 }  // namespace
 
 int main() {
@@ -178,6 +256,8 @@ int main() {
   counting_is_independent_of_threads_and_merges_in_any_order();
   encoding_matches_the_formula_and_the_query_fast_path();
   fit_encode_equals_fit_then_encode_for_any_thread_count();
+  language_table_names_known_stemmers_and_segmenters();
+  external_segmenter_tokens_take_the_text_path();
   if (failures != 0) {
     std::fprintf(stderr, "%d check(s) failed\n", failures);
     return 1;

@@ -132,3 +132,73 @@ def test_bad_input_gets_clear_errors():
 def test_large_text_yields_every_token():
     text = "word " * 200_000
     assert len(LOWER(text)) == 200_000
+
+
+# -- the language table ------------------------------------------------------------------------------------
+
+
+def test_every_language_row_builds_its_analyzer_from_the_table():
+    for entry in _core.languages():
+        assert entry.stemmer in _core.stemmers() and entry.segmenter in _core.segmenters()
+        analyzer = build_default_analyzer(entry.code)
+        assert analyzer.stemmer == entry.stemmer and analyzer.segmenter == entry.segmenter
+        assert analyzer.stopwords == (stopwords(entry.stopwords) if entry.stopwords else [])
+        for alias in entry.aliases:
+            assert build_default_analyzer(alias)("Running studies") == analyzer("Running studies")
+            assert stopwords(alias) == analyzer.stopwords
+
+
+def test_unknown_languages_stemmers_and_segmenters_list_the_known_ones():
+    with pytest.raises(ValueError, match="available: 'en' or 'english'"):
+        build_default_analyzer("klingon")
+    with pytest.raises(ValueError, match="'english', 'none'"):
+        Analyzer(stemmer="klingon")
+    with pytest.raises(ValueError, match="'letters_digits'"):
+        Analyzer(segmenter="klingon")
+    with pytest.raises(ValueError, match=r"no stopword list for 'xx'; available: \['english'\]"):
+        stopwords("xx")
+    with pytest.raises(TypeError, match="callable"):
+        Analyzer(segmenter=3)
+    with pytest.raises(TypeError, match="language must be a str"):
+        build_default_analyzer(None)
+
+
+# -- a Python segmenter ------------------------------------------------------------------------------------
+
+
+def split_on_bars(texts):
+    return [text.split("|") for text in texts]
+
+
+def reference_terms(text: str, stop: set[str]) -> list[str]:
+    import Stemmer
+
+    stem = Stemmer.Stemmer("english").stemWord
+    return [stem(simple_lower(raw)) for raw in text.split("|") if raw and simple_lower(raw) not in stop]
+
+
+def test_python_segmenter_tokens_are_lowercased_stopped_and_stemmed_natively():
+    pytest.importorskip("Stemmer")
+    words = stopwords("english")
+    analyzer = Analyzer(stopwords=words, segmenter=split_on_bars)
+    text = "The Running|dogs, barking||İstanbul ΣΟΦΟΣ|ünïcödé and more|the"
+    assert analyzer(text) == reference_terms(text, set(words))
+    assert analyzer(text)[:2] == ["the run", "dogs, bark"]  # the segmenter decides what a token is
+    assert analyzer(text)[-1] == "ünïcödé and mor"  # "the" alone is a stopword
+    assert not analyzer.segments_natively and analyzer.segmenter is split_on_bars
+    assert "split_on_bars" in repr(analyzer)
+    clone = pickle.loads(pickle.dumps(analyzer))
+    assert clone(text) == analyzer(text)
+
+
+def test_python_segmenter_mistakes_get_clear_errors():
+    with pytest.raises(ValueError, match="returned 2 token lists for 1 texts"):
+        Analyzer(segmenter=lambda texts: [["a"], ["b"]])("a")
+    with pytest.raises(TypeError, match="must return a list of token lists"):
+        Analyzer(segmenter=lambda texts: "a b")("a")
+    with pytest.raises(TypeError, match="the segmenter returned a token of type int"):
+        Analyzer(segmenter=lambda texts: [[1]])("a")
+    with pytest.raises(TypeError, match=r"text\[0\] is None"):
+        Analyzer(segmenter=split_on_bars)(None)
+    with pytest.raises(ValueError, match="segments natively"):
+        Analyzer().segment(["a"])

@@ -1,25 +1,31 @@
-"""The BM25 analyzer: a callable, inspectable front for the native tokenizer/stemmer pipeline.
+"""The BM25 analyzer: a callable, inspectable front for the native segmenter/stemmer pipeline.
 
 Pipeline (all in C++, one call per batch when used by ``BM25EmbeddingFunction``):
 
-1. tokens are maximal runs of Unicode letters and digits (``str.isalnum()``, i.e. ``[^\\W_]+``);
-   punctuation, whitespace, ``_``, invalid UTF-8 bytes and lone surrogates separate tokens;
+1. segmentation: by default (``segmenter="letters_digits"``) tokens are maximal runs of Unicode letters and
+   digits (``str.isalnum()``, i.e. ``[^\\W_]+``); punctuation, whitespace, ``_``, invalid UTF-8 bytes and lone
+   surrogates separate tokens. A Python callable may segment instead: it gets a batch of texts and returns
+   one token list per text, which the core then takes through the same steps below;
 2. lowercasing with the Unicode simple case mapping (one code point to one code point);
 3. stopwords (NLTK's English list by default) are dropped;
 4. the Snowball English ("Porter2") stemmer, equal to PyStemmer's ``Stemmer('english')``.
+
+The languages, stemmers and segmenters come from the core's table (``sparsebolt._core.languages()``).
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 from sparsebolt import _core
 from sparsebolt.sparse.stopwords import stopwords as stopword_list
 
-__all__ = ["Analyzer", "build_default_analyzer"]
+__all__ = ["Analyzer", "BatchSegmenter", "build_default_analyzer"]
 
-_STEMMERS = ("english", "none")
-_LANGUAGES = {"en": "english", "english": "english"}
+# A Python segmenter: a batch of texts in, one list of surface tokens per text out.
+BatchSegmenter = Callable[[list[str]], Sequence[Sequence[str]]]
+
+_EXTERNAL = "external"  # the core's name for "token lists come from the caller"
 
 
 class Analyzer:
@@ -29,7 +35,10 @@ class Analyzer:
         name: a label, as in ``pymilvus.model`` (``"en"`` for the default).
         lowercase: apply the Unicode simple lowercase mapping.
         stopwords: words dropped after lowercasing and before stemming.
-        stemmer: ``"english"`` (Snowball Porter2) or ``"none"``.
+        stemmer: a native stemmer, one of ``sparsebolt._core.stemmers()`` (``"english"``, ``"none"``).
+        segmenter: a native segmenter, one of ``sparsebolt._core.segmenters()`` (``"letters_digits"``), or a
+            callable ``list[str] -> list[list[str]]`` that segments a whole batch in Python (a library
+            segmenter, say); its tokens are lowercased, stopped and stemmed natively, empty tokens skipped.
     """
 
     def __init__(
@@ -39,15 +48,20 @@ class Analyzer:
         lowercase: bool = True,
         stopwords: Optional[Iterable[str]] = None,
         stemmer: str = "english",
+        segmenter: Union[str, BatchSegmenter] = "letters_digits",
     ) -> None:
-        if stemmer not in _STEMMERS:
-            raise ValueError(f"unknown stemmer {stemmer!r}; choose one of {list(_STEMMERS)}")
+        native_segmenter = _native_segmenter_name(segmenter)
         words = [] if stopwords is None else list(stopwords)
         for position, word in enumerate(words):
             if not isinstance(word, str):
                 raise TypeError(f"stopwords[{position}] is {type(word).__name__}, expected str")
+        if not isinstance(stemmer, str):
+            raise TypeError(f"stemmer must be a str, one of {_core.stemmers()}, got {type(stemmer).__name__}")
         self.name = name
-        self._native = _core.Analyzer(lowercase=bool(lowercase), stopwords=words, stemmer=stemmer)
+        self._segmenter: Optional[BatchSegmenter] = None if isinstance(segmenter, str) else segmenter
+        self._native = _core.Analyzer(
+            lowercase=bool(lowercase), stopwords=words, stemmer=stemmer, segmenter=native_segmenter
+        )
 
     @property
     def lowercase(self) -> bool:
@@ -61,32 +75,93 @@ class Analyzer:
     def stemmer(self) -> str:
         return self._native.stemmer
 
+    @property
+    def segmenter(self) -> Union[str, BatchSegmenter]:
+        """The native segmenter's name, or the Python segmenter callable."""
+        return self._native.segmenter if self._segmenter is None else self._segmenter
+
+    @property
+    def segments_natively(self) -> bool:
+        """True when the core segments the texts itself (no Python call per batch)."""
+        return self._segmenter is None
+
+    def segment(self, texts: Sequence[Any], *, what: str = "texts", position: int = 0) -> list[Sequence[str]]:
+        """Runs the Python segmenter over a batch: one token list per text (only for a Python segmenter)."""
+        if self._segmenter is None:
+            raise ValueError("this analyzer segments natively; pass the texts to the core")
+        batch = list(texts)
+        for offset, text in enumerate(batch):
+            if not isinstance(text, str):
+                kind = "None" if text is None else f"of type {type(text).__name__}"
+                raise TypeError(f"{what}[{position + offset}] is {kind}, expected str")
+        token_lists = self._segmenter(batch)
+        if isinstance(token_lists, (str, bytes)) or not isinstance(token_lists, Sequence):
+            raise TypeError(
+                f"the segmenter returned {type(token_lists).__name__}; it must return a list of token lists"
+            )
+        if len(token_lists) != len(batch):
+            raise ValueError(
+                f"the segmenter returned {len(token_lists)} token lists for {len(batch)} texts; "
+                "it must return one list per text"
+            )
+        return list(token_lists)
+
     def __call__(self, text: str) -> list[str]:
-        return self._native.analyze(text)
+        if self._segmenter is None:
+            return self._native.analyze(text)
+        return self._native.analyze_tokens(self.segment([text], what="text")[0])
 
     analyze = __call__
 
     def __repr__(self) -> str:
+        if self._segmenter is None:
+            tokens = f"tokens=r'[^\\W_]+' (Unicode {_core.UNICODE_VERSION})"
+        else:
+            tokens = f"segmenter={self._segmenter!r}"
         return (
-            f"Analyzer(name={self.name!r}, tokens=r'[^\\W_]+' (Unicode {_core.UNICODE_VERSION}), "
+            f"Analyzer(name={self.name!r}, {tokens}, "
             f"lowercase={self.lowercase}, stopwords={len(self.stopwords)} words, stemmer={self.stemmer!r})"
         )
 
-    def __reduce__(self):
-        return (_rebuild, (self.name, self.lowercase, self.stopwords, self.stemmer))
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.name, self.lowercase, self.stopwords, self.stemmer, self.segmenter))
 
 
-def _rebuild(name: str, lowercase: bool, stopwords: list[str], stemmer: str) -> Analyzer:
-    return Analyzer(name, lowercase=lowercase, stopwords=stopwords, stemmer=stemmer)
+def _native_segmenter_name(segmenter: object) -> str:
+    if callable(segmenter):
+        return _EXTERNAL
+    if not isinstance(segmenter, str):
+        raise TypeError(
+            f"segmenter must be a native segmenter's name ({_core.segmenters()}) or a callable "
+            f"list[str] -> list[list[str]], got {type(segmenter).__name__}"
+        )
+    if segmenter not in _core.segmenters():
+        raise ValueError(
+            f"unknown segmenter {segmenter!r}; choose one of {_core.segmenters()}, "
+            "or pass a callable list[str] -> list[list[str]]"
+        )
+    return segmenter
+
+
+def _rebuild(
+    name: str,
+    lowercase: bool,
+    stopwords: list[str],
+    stemmer: str,
+    segmenter: Union[str, BatchSegmenter] = "letters_digits",
+) -> Analyzer:
+    return Analyzer(name, lowercase=lowercase, stopwords=stopwords, stemmer=stemmer, segmenter=segmenter)
 
 
 def build_default_analyzer(language: str = "en") -> Analyzer:
-    """The default BM25 analyzer for ``language``, as ``pymilvus.model``'s function of the same name.
+    """The default BM25 analyzer for ``language`` (a code or alias of ``sparsebolt._core.languages()``),
+    as ``pymilvus.model``'s function of the same name.
 
     Only English is native; ``pymilvus.model``'s Chinese/Japanese/Korean analyzers can be passed to
     ``BM25EmbeddingFunction(analyzer=...)`` as any Python callable.
     """
-    if language not in _LANGUAGES:
-        raise ValueError(f"no default analyzer for language {language!r}; available: {sorted(_LANGUAGES)}")
-    resolved = _LANGUAGES[language]
-    return Analyzer(language, lowercase=True, stopwords=stopword_list(resolved), stemmer=resolved)
+    if not isinstance(language, str):
+        raise TypeError(f"language must be a str such as 'en', got {type(language).__name__}")
+    entry = _core.language(language)  # ValueError naming the known languages
+    words = stopword_list(entry.stopwords) if entry.stopwords else []
+    return Analyzer(language, lowercase=True, stopwords=words, stemmer=entry.stemmer, segmenter=entry.segmenter)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Optional, Sequence, Sized, Union
 
 import numpy as np
 from scipy.sparse import csr_array
@@ -19,7 +19,7 @@ from sparsebolt._inputs import positive_int, texts_arg, texts_stream
 from sparsebolt.sparse.analyzer import Analyzer, build_default_analyzer
 from sparsebolt.sparse.default_params import default_params_path
 from sparsebolt.sparse.params_file import Bm25Params, PathLike, check_parameters, read_params, write_params
-from sparsebolt.sparse.statistics import BM25Statistics, analyze_in_python, analyzer_signature
+from sparsebolt.sparse.statistics import BM25Statistics, analyzer_signature, segments_in_core, token_lists_for_core
 
 __all__ = ["BM25EmbeddingFunction"]
 
@@ -39,9 +39,10 @@ class BM25EmbeddingFunction:
     positions in the vocabulary, in order of first occurrence in the fitted corpus.
 
     Args:
-        analyzer: the default English analyzer when None; any ``sparsebolt`` ``Analyzer`` runs natively,
-            and any Python callable ``str -> list[str]`` (a ``pymilvus.model`` Analyzer, say) works too,
-            giving exactly pymilvus-model's vectors for its tokens.
+        analyzer: the default English analyzer when None; any ``sparsebolt`` ``Analyzer`` runs natively (with one
+            Python call per batch when its segmenter is a Python callable), and any Python callable
+            ``str -> list[str]`` (a ``pymilvus.model`` Analyzer, say) works too, giving exactly
+            pymilvus-model's vectors for its tokens.
         corpus: fitted right away when given.
         k1, b, epsilon: the BM25 parameters.
         num_workers: threads for fitting and encoding batches; None uses every core.
@@ -95,14 +96,16 @@ class BM25EmbeddingFunction:
         vectors. On error nothing changes."""
         documents = texts_arg(documents, name="documents", check_items=False)  # the core checks items
         statistics = self.new_statistics()
-        options = {"k1": self.k1, "b": self.b, "epsilon": self.epsilon, "num_threads": self._threads()}
-        if isinstance(self.analyzer, Analyzer):
+        options: dict[str, Any] = {"k1": self.k1, "b": self.b, "epsilon": self.epsilon, "num_threads": self._threads()}
+        if segments_in_core(self.analyzer):
             model, csr = _core.Bm25Model.fit_encode_texts(
                 statistics._native, self.analyzer._native, documents, **options
             )
         else:
-            token_lists = analyze_in_python(self.analyzer, documents, "documents", 0)
-            model, csr = _core.Bm25Model.fit_encode_token_lists(statistics._native, token_lists, **options)
+            token_lists, native = token_lists_for_core(self.analyzer, documents, "documents", 0)
+            model, csr = _core.Bm25Model.fit_encode_token_lists(
+                statistics._native, token_lists, analyzer=native, **options
+            )
         with self._fit_lock:
             self._model, self._statistics = model, statistics
         return _csr_matrix(csr, len(documents), model.dim)
@@ -156,7 +159,7 @@ class BM25EmbeddingFunction:
     def encode_query_as_dict(self, query: str) -> dict[int, float]:
         """One query as ``{term_id: weight}``, which pymilvus accepts as a sparse vector: the lowest-latency path."""
         model = self._fitted_model()
-        if isinstance(self.analyzer, Analyzer):
+        if segments_in_core(self.analyzer):
             return model.encode_query_as_dict(self.analyzer._native, query)
         matrix = self._encode([query], query=True, what="queries")
         return dict(zip(matrix.indices.tolist(), matrix.data.tolist()))
@@ -171,11 +174,13 @@ class BM25EmbeddingFunction:
         model = self._fitted_model()
         texts = texts_arg(texts, name=what, check_items=False)  # the core checks items
         threads = self._threads()
-        if isinstance(self.analyzer, Analyzer):
+        if segments_in_core(self.analyzer):
             data, indices, indptr = model.encode_texts(self.analyzer._native, texts, query=query, num_threads=threads)
         else:
-            token_lists = analyze_in_python(self.analyzer, texts, what, 0)
-            data, indices, indptr = model.encode_token_lists(token_lists, query=query, num_threads=threads)
+            token_lists, native = token_lists_for_core(self.analyzer, texts, what, 0)
+            data, indices, indptr = model.encode_token_lists(
+                token_lists, analyzer=native, query=query, num_threads=threads
+            )
         return _csr_matrix((data, indices, indptr), len(texts), model.dim)
 
     # -- state ---------------------------------------------------------------------------------
@@ -296,5 +301,5 @@ def _with_progress(corpus: Iterable[Any], show_progress: bool, batch_size: int) 
     except ImportError:
         logger.warning("show_progress=True needs tqdm (pip install tqdm)")
         return corpus
-    total = len(corpus) if hasattr(corpus, "__len__") else None
+    total = len(corpus) if isinstance(corpus, Sized) else None
     return tqdm(corpus, total=total, unit="doc", desc="BM25 fit", disable=None, miniters=batch_size)

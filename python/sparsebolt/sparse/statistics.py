@@ -11,13 +11,16 @@ from __future__ import annotations
 import hashlib
 import itertools
 import struct
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from sparsebolt import _core
 from sparsebolt._inputs import positive_int, texts_stream
 from sparsebolt.sparse.analyzer import Analyzer
 
-__all__ = ["BM25Statistics", "analyze_in_python", "analyzer_signature"]
+if TYPE_CHECKING:
+    from typing_extensions import TypeGuard  # typing.TypeGuard from Python 3.10
+
+__all__ = ["BM25Statistics", "analyze_in_python", "analyzer_signature", "segments_in_core", "token_lists_for_core"]
 
 _HEADER = struct.Struct("<I")  # length of the analyzer signature that precedes the core's bytes
 
@@ -26,11 +29,34 @@ def analyzer_signature(analyzer: Callable[[str], Sequence[str]]) -> str:
     """Names an analyzer's behaviour, so that statistics made with different analyzers never merge."""
     if isinstance(analyzer, Analyzer):
         stopwords = hashlib.sha1("\n".join(analyzer.stopwords).encode("utf-8")).hexdigest()[:16]
-        return f"sparsebolt:lowercase={analyzer.lowercase}:stemmer={analyzer.stemmer}:stopwords={stopwords}"
-    kind = type(analyzer)
-    name = getattr(analyzer, "__qualname__", None) or kind.__qualname__
-    module = getattr(analyzer, "__module__", None) or kind.__module__
+        signature = f"sparsebolt:lowercase={analyzer.lowercase}:stemmer={analyzer.stemmer}:stopwords={stopwords}"
+        if not analyzer.segments_natively:
+            signature += f":segmenter={_python_name(analyzer.segmenter)}"
+        return signature
+    return _python_name(analyzer)
+
+
+def _python_name(function: object) -> str:
+    kind = type(function)
+    name = getattr(function, "__qualname__", None) or kind.__qualname__
+    module = getattr(function, "__module__", None) or kind.__module__
     return f"python:{module}.{name}"
+
+
+def segments_in_core(analyzer: Callable[[str], Sequence[str]]) -> TypeGuard[Analyzer]:
+    """True when the core reads the texts themselves: a sparsebolt Analyzer with a native segmenter."""
+    return isinstance(analyzer, Analyzer) and analyzer.segments_natively
+
+
+def token_lists_for_core(
+    analyzer: Callable[[str], Sequence[str]], texts: Sequence[Any], what: str, position: int
+) -> tuple[list[Sequence[str]], Optional[_core.Analyzer]]:
+    """A batch as the core's token path takes it, for analyzers it cannot run on text: the token lists, and
+    the native analyzer that still turns them into terms (a sparsebolt Analyzer with a Python segmenter),
+    or None when they are terms already (a Python analyzer's output)."""
+    if isinstance(analyzer, Analyzer):
+        return analyzer.segment(texts, what=what, position=position), analyzer._native
+    return analyze_in_python(analyzer, texts, what, position), None
 
 
 class BM25Statistics:
@@ -53,8 +79,7 @@ class BM25Statistics:
         batch_size = positive_int(batch_size, name="batch_size")
         position = self._native.document_count
         threads = 0 if num_workers is None else int(num_workers)
-        in_memory = isinstance(texts, (list, tuple))
-        if in_memory and (len(texts) <= batch_size or isinstance(self.analyzer, Analyzer)):
+        if isinstance(texts, (list, tuple)) and (len(texts) <= batch_size or segments_in_core(self.analyzer)):
             # One batch is validated whole before anything is counted: no staging copy needed. The native analyzer
             # reads a list in place, so one batch costs no memory beyond the list itself, and each distinct word
             # is then stemmed once rather than once per batch.
@@ -69,11 +94,11 @@ class BM25Statistics:
         return self
 
     def _count(self, target: _core.CorpusStatistics, batch: Sequence[Any], position: int, threads: int) -> None:
-        if isinstance(self.analyzer, Analyzer):
+        if segments_in_core(self.analyzer):
             target.add_texts(self.analyzer._native, batch, num_threads=threads, position_offset=position)
         else:
-            token_lists = analyze_in_python(self.analyzer, batch, "corpus", position)
-            target.add_token_lists(token_lists, num_threads=threads, position_offset=position)
+            token_lists, native = token_lists_for_core(self.analyzer, batch, "corpus", position)
+            target.add_token_lists(token_lists, analyzer=native, num_threads=threads, position_offset=position)
 
     def merge(self, other: "BM25Statistics") -> "BM25Statistics":
         """Adds another shard's statistics (any order, any grouping); returns self."""

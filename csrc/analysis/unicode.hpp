@@ -1,5 +1,5 @@
 // UTF-8 decoding and the per-code-point facts the analyzer needs (token character, simple lowercase).
-// Tables are generated at build time from Python's unicodedata (csrc/gen_unicode_tables.py).
+// Tables are generated at build time from Python's unicodedata (csrc/analysis/gen_unicode_tables.py).
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 // UTF-8 decoding (strict, per Unicode 3.9 well-formedness) and the generated code point tables.
-#include "unicode.hpp"
+#include "analysis/unicode.hpp"
 
 namespace sparsebolt::unicode {
 namespace {
@@ -51,7 +51,8 @@ Decoded decode_utf8(const char* text, std::size_t size, std::size_t pos) noexcep
 bool is_token_char(char32_t code_point) noexcept { return kUnicodeRecordIsToken[record_index(code_point)] != 0; }
 
 char32_t simple_lowercase(char32_t code_point) noexcept {
-  return static_cast<char32_t>(static_cast<std::int32_t>(code_point) + kUnicodeRecordLowerDelta[record_index(code_point)]);
+  return static_cast<char32_t>(static_cast<std::int32_t>(code_point) +
+                               kUnicodeRecordLowerDelta[record_index(code_point)]);
 }
 
 void append_utf8(std::string& out, char32_t cp) {

@@ -1,46 +1,24 @@
-// The text analyzer: Unicode tokenization, simple-case lowercasing, stopwords, stemming.
-// A token is a maximal run of letters and digits (Python's str.isalnum()) in UTF-8 text.
+// The default segmenter: a token is a maximal run of letters and digits (Python's str.isalnum()) in UTF-8
+// text, lowercased on the way with the Unicode simple case mapping when asked.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "string_table.hpp"
-#include "unicode.hpp"
+#include "analysis/unicode.hpp"
 
 namespace sparsebolt {
 
-enum class StemmerKind { kNone, kEnglish };
-
-struct AnalyzerOptions {
-  bool lowercase = true;
-  std::vector<std::string> stopwords;  // compared with the token after lowercasing, before stemming
-  StemmerKind stemmer = StemmerKind::kEnglish;
-};
-
-class Analyzer {
+class LettersDigitsSegmenter {
  public:
-  explicit Analyzer(AnalyzerOptions options);
+  explicit LettersDigitsSegmenter(bool lowercase);
 
-  const AnalyzerOptions& options() const noexcept { return options_; }
-
-  // Calls on_surface(std::string_view token) for each token in text order, lowercased if configured.
+  // Calls on_token(std::string_view token) for each token in text order, lowercased if configured.
   // A token that needs no change is a view into the text itself; others are built in `scratch`.
-  template <class OnSurface>
-  void for_each_surface_token(std::string_view text, std::string& scratch, OnSurface&& on_surface) const;
-
-  bool is_stopword(std::string_view surface) const noexcept {
-    return stopwords_.size() != 0 && stopwords_.find(surface) != StringTable::kMissing;
-  }
-
-  // Turns a surface token into its term in place (stemming); call only for non-stopwords.
-  void normalize(std::string& surface) const;
-
-  // The whole pipeline for one text, for inspection and tests.
-  std::vector<std::string> analyze(std::string_view text) const;
+  template <class OnToken>
+  void for_each_token(std::string_view text, std::string& scratch, OnToken&& on_token) const;
 
  private:
   // Byte classes for the scan: what an ASCII byte means for a token, and kByteNonAscii for
@@ -72,7 +50,7 @@ class Analyzer {
     const std::uint64_t low7 = word & ~kHigh;
     const auto at_least = [low7](unsigned char c) { return (low7 + (0x80u - c) * kOnes) & kHigh; };
     std::uint64_t keep = (at_least('a') & ~at_least('z' + 1)) | (at_least('0') & ~at_least('9' + 1));
-    if (!options_.lowercase) keep |= at_least('A') & ~at_least('Z' + 1);
+    if (!lowercase_) keep |= at_least('A') & ~at_least('Z' + 1);
     return ~(keep & ~word) & kHigh;
   }
 
@@ -80,13 +58,12 @@ class Analyzer {
   // configured, and returns the position after the character that ended it.
   std::size_t continue_token(const char* text, std::size_t size, std::size_t pos, std::string& scratch) const;
 
-  AnalyzerOptions options_;
-  StringTable stopwords_;
+  bool lowercase_;
   unsigned char byte_class_[256];
 };
 
-template <class OnSurface>
-void Analyzer::for_each_surface_token(std::string_view text, std::string& scratch, OnSurface&& on_surface) const {
+template <class OnToken>
+void LettersDigitsSegmenter::for_each_token(std::string_view text, std::string& scratch, OnToken&& on_token) const {
   const char* data = text.data();
   const std::size_t size = text.size();
   std::size_t pos = 0;
@@ -104,12 +81,12 @@ void Analyzer::for_each_surface_token(std::string_view text, std::string& scratc
       if (pos < size) cls = byte_class_[static_cast<unsigned char>(data[pos])];
     }
     if (pos == size || cls == kByteSeparator) {
-      on_surface(std::string_view(data + start, pos - start));
+      on_token(std::string_view(data + start, pos - start));
       continue;
     }
     scratch.assign(data + start, pos - start);
     pos = continue_token(data, size, pos, scratch);
-    if (!scratch.empty()) on_surface(std::string_view(scratch));
+    if (!scratch.empty()) on_token(std::string_view(scratch));
   }
 }
 

@@ -16,7 +16,7 @@
 // places step over whole characters (prev_start, and the skip in next_region). A non-ASCII
 // character is a non-vowel, as Snowball's groupings are ASCII. p1/p2 are byte offsets on
 // character boundaries, so comparing them with suffix starts gives Snowball's answer.
-#include "stemmer_english.hpp"
+#include "analysis/stemmer_english.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -32,10 +32,10 @@ constexpr std::uint32_t bit(char c) { return 1u << (c - 'a'); }
 // treats it as part of v_WXY by hand.
 constexpr std::uint32_t kV = bit('a') | bit('e') | bit('i') | bit('o') | bit('u') | bit('y');
 constexpr std::uint32_t kAEO = bit('a') | bit('e') | bit('o');
-constexpr std::uint32_t kValidLI = bit('c') | bit('d') | bit('e') | bit('g') | bit('h') |
-                                   bit('k') | bit('m') | bit('n') | bit('r') | bit('t');
-constexpr std::uint32_t kDouble = bit('b') | bit('d') | bit('f') | bit('g') | bit('m') |
-                                  bit('n') | bit('p') | bit('r') | bit('t');
+constexpr std::uint32_t kValidLI =
+    bit('c') | bit('d') | bit('e') | bit('g') | bit('h') | bit('k') | bit('m') | bit('n') | bit('r') | bit('t');
+constexpr std::uint32_t kDouble =
+    bit('b') | bit('d') | bit('f') | bit('g') | bit('m') | bit('n') | bit('p') | bit('r') | bit('t');
 
 inline bool in_set(char c, std::uint32_t set) {
   const unsigned d = static_cast<unsigned char>(c) - static_cast<unsigned>('a');
@@ -137,8 +137,8 @@ bool shortv(const Word& w, std::size_t i) {
 // when it decided the stem (written into p[0..n)).
 bool exception1(char* p, std::size_t& n) {
   // Only words of 3 to 6 bytes that start with one of these letters are listed.
-  constexpr std::uint32_t kFirst = bit('a') | bit('b') | bit('c') | bit('e') | bit('g') |
-                                   bit('h') | bit('i') | bit('n') | bit('o') | bit('s') | bit('u');
+  constexpr std::uint32_t kFirst = bit('a') | bit('b') | bit('c') | bit('e') | bit('g') | bit('h') | bit('i') |
+                                   bit('n') | bit('o') | bit('s') | bit('u');
   if (n > 6 || !in_set(p[0], kFirst)) return false;
   auto is = [p, n](const auto& s) { return equals(p, n, s); };
   auto to = [p, &n](const auto& s) {
@@ -208,8 +208,7 @@ inline std::size_t next_region(const char* p, std::size_t n, std::size_t c) {
 // Snowball's mark_regions. R1 starts after the first non-vowel that follows a vowel, except
 // after one of the listed prefixes, where it starts right after the prefix (so 'generous' and
 // 'general' keep 'gener'). R2 is the same rule applied again from R1.
-void mark_regions(const char* p, std::size_t n, std::size_t fv, std::size_t& p1,
-                  std::size_t& p2) {
+void mark_regions(const char* p, std::size_t n, std::size_t fv, std::size_t& p1, std::size_t& p2) {
   p1 = n;
   p2 = n;
   auto prefix = [p, n](const auto& s) -> std::size_t {
@@ -321,18 +320,15 @@ void step_1b(Word& w, std::size_t fv, std::size_t p1) {
           return;
         }
       } else if (k <= 4 && (equals(p, k, "inn") || equals(p, k, "out") || equals(p, k, "even") ||
-                            equals(p, k, "cann") || equals(p, k, "herr") ||
-                            equals(p, k, "earr"))) {
+                            equals(p, k, "cann") || equals(p, k, "herr") || equals(p, k, "earr"))) {
         return;  // 'inning', 'outing', ... are not verb forms
       }
       return step_1b_remove(w, k, fv, p1);
     }
-    default:
-      return;
+    default: return;
   }
   // 'eed' / 'eedly' -> 'ee' in R1, but 'proceed', 'exceed', 'succeed' stay.
-  if (p1 <= k && !equals(p, k, "succ") && !equals(p, k, "proc") && !equals(p, k, "exc"))
-    w.n = k + 2;
+  if (p1 <= k && !equals(p, k, "succ") && !equals(p, k, "proc") && !equals(p, k, "exc")) w.n = k + 2;
 }
 
 // Step_1c: final y/Y -> i after a non-vowel that is not the first character ('cry' -> 'cri').
@@ -344,6 +340,8 @@ void step_1c(Word& w) {
   if (j > 0 && !is_v(w.p[j])) w.p[w.n - 1] = 'i';
 }
 
+// The suffix steps keep one Snowball rule per line, so they read against english.sbl.
+// clang-format off
 // Step_2: the longest matching suffix is replaced, but only if it lies in R1.
 void step_2(Word& w, std::size_t p1) {
   const std::uint64_t t = w.tail();
@@ -454,6 +452,8 @@ void step_4(Word& w, std::size_t p2) {
   }
   if (m != 0 && p2 + m <= w.n) w.n -= m;
 }
+
+// clang-format on
 
 // Step_5: a final 'e' goes in R2, or in R1 unless it ends a short syllable; 'll' -> 'l' in R2.
 void step_5(Word& w, std::size_t p1, std::size_t p2) {

@@ -1,0 +1,63 @@
+// The analyzer's non-template parts: option handling, lowercasing of external tokens, and inspection.
+#include "analysis/analyzer.hpp"
+
+#include <stdexcept>
+
+#include "analysis/unicode.hpp"
+
+namespace sparsebolt {
+
+Analyzer::Analyzer(AnalyzerOptions options)
+    : options_(std::move(options)), stem_(stemmer_of(options_.stemmer).stem), letters_digits_(options_.lowercase) {
+  stopwords_.reserve(options_.stopwords.size());
+  for (const std::string& word : options_.stopwords) stopwords_.insert(word);
+}
+
+void Analyzer::throw_not_native() {
+  throw std::invalid_argument(
+      "this analyzer's segmenter is external: segment the texts first and pass their token lists");
+}
+
+std::string_view Analyzer::surface_of(std::string_view token, std::string& scratch) const {
+  if (!options_.lowercase) return token;
+  std::size_t pos = 0;
+  while (pos < token.size()) {
+    const auto byte = static_cast<unsigned char>(token[pos]);
+    if (byte >= 0x80 || (byte >= 'A' && byte <= 'Z')) break;
+    ++pos;
+  }
+  if (pos == token.size()) return token;
+  // Lowercased code point by code point; bytes that decode to nothing pass through unchanged.
+  scratch.assign(token.data(), pos);
+  while (pos < token.size()) {
+    const unicode::Decoded decoded = unicode::decode_utf8(token.data(), token.size(), pos);
+    if (decoded.code_point == unicode::kInvalid) {
+      scratch.push_back(token[pos]);
+    } else {
+      unicode::append_utf8(scratch, unicode::simple_lowercase(decoded.code_point));
+    }
+    pos += decoded.length;
+  }
+  return scratch;
+}
+
+std::vector<std::string> Analyzer::analyze(std::string_view text) const {
+  std::vector<std::string> terms;
+  std::string scratch, term;
+  for_each_surface_token(text, scratch, [&](std::string_view surface) {
+    if (term_of(surface, term)) terms.push_back(term);
+  });
+  return terms;
+}
+
+std::vector<std::string> Analyzer::analyze_tokens(const std::vector<std::string_view>& tokens) const {
+  std::vector<std::string> terms;
+  std::string scratch, term;
+  for (std::string_view token : tokens) {
+    if (token.empty()) continue;  // a segmenter's empty token is no word, as the native ones never make one
+    if (term_of(surface_of(token, scratch), term)) terms.push_back(term);
+  }
+  return terms;
+}
+
+}  // namespace sparsebolt
