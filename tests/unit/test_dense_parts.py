@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from sparsebolt.dense.cache import atomic_write_bytes, cache_dir
+from sparsebolt._files import atomic_write_bytes, cache_dir
 from sparsebolt.dense.pooling import cls_pool, l2_normalize, max_pool, mean_pool, pool, read_pooling
 from tests.unit.dense_tiny import make_tiny_model
 

@@ -1,15 +1,17 @@
-"""CrossEncoderRerankFunction on a tiny randomly initialised BERT sequence classifier, checked against numpy.
+"""CrossEncoderRerankFunction on tiny randomly initialised BERT and XLM-R sequence classifiers, checked against
+the float64 numpy reference transformer (tests/reference/transformer.py).
 
-The test builds the classifier as an ONNX graph from standard operators (``onnx`` only, no PyTorch) and a
-WordPiece tokenizer.json (``tokenizers``), then compares the reranker's scores with a numpy forward pass of the same
-weights on each pair alone, unpadded: so batching, padding masks, truncation, pair type ids and the activation are
-all checked.
+Prebuilt ``model.onnx`` folders hold the engine's classifier graph (with and without a token_type_ids input, with a
+``[n, 1]`` or a ``[n]`` output) and a WordPiece tokenizer.json; Hugging Face folders hold model.safetensors +
+config.json. Each pair's score is compared with the reference's forward pass of the same weights on that pair
+alone, unpadded: so batching, padding masks, truncation, pair type ids and the activation are all checked.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import math
+import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -22,20 +24,29 @@ tokenizers = pytest.importorskip("tokenizers")
 
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
+from sparsebolt.engine.config import TransformerConfig  # noqa: E402
+from sparsebolt.engine.graph import HEAD_OUTPUTS, build_graph  # noqa: E402
 from sparsebolt.engine.tokenizer import read_max_seq_length  # noqa: E402
 from sparsebolt.rerank import CrossEncoderRerankFunction, RerankResult  # noqa: E402
 from sparsebolt.rerank.cross_encoder import sigmoid  # noqa: E402
-from tests.reference.transformer import BERT_TINY, XLMR_TINY, random_weights, save_hf_folder  # noqa: E402
+from tests.reference.transformer import (  # noqa: E402
+    BERT_TINY,
+    XLMR_TINY,
+    forward,
+    random_weights,
+    save_hf_folder,
+    write_wordpiece_tokenizer,
+)
 from tests.reference.transformer import WORDS as REFERENCE_WORDS  # noqa: E402
-from tests.reference.transformer import forward as reference_forward  # noqa: E402
 from tests.unit.test_engine_session import echo_graph  # noqa: E402
 from tests.unit.test_engine_tokenizer import write_xlmr_style_tokenizer  # noqa: E402
 
-HIDDEN, HEADS, LAYERS, FFN, MAX_POS, EPS = 16, 2, 2, 32, 64, 1e-12
+MAX_POS = 64
 WORDS = ("the a of in was is and to dartmouth conference 1956 artificial intelligence turing alan chess program "
-         "logic theorist field founded event birth discipline what which paper game").split()
-SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-VOCAB = SPECIALS + WORDS + ["##s", "##ing"]
+         "logic theorist field founded event birth discipline what which paper game ##s ##ing").split()
+# BERT_TINY over the words above ([PAD] [UNK] [CLS] [SEP] first), with room for long pairs
+CONFIG: Dict[str, Any] = {**BERT_TINY, "vocab_size": 4 + len(WORDS), "max_position_embeddings": MAX_POS}
+LOGITS = HEAD_OUTPUTS["classifier"]
 
 QUERY = "What event in 1956 was the birth of artificial intelligence?"
 DOCUMENTS = [
@@ -50,160 +61,75 @@ DOCUMENTS = [
 
 
 def make_weights(seed: int, num_labels: int = 1) -> Dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-
-    def w(*shape: int) -> np.ndarray:
-        return (rng.standard_normal(shape) * 0.3).astype(np.float32)
-
-    weights = {"word": w(len(VOCAB), HIDDEN), "pos": w(MAX_POS, HIDDEN), "type": w(2, HIDDEN),
-               "emb_g": 1 + w(HIDDEN), "emb_b": w(HIDDEN), "pool_w": w(HIDDEN, HIDDEN), "pool_b": w(HIDDEN),
-               "cls_w": w(HIDDEN, num_labels), "cls_b": w(num_labels)}
-    for layer in range(LAYERS):
-        for name, shape in [("q", (HIDDEN, HIDDEN)), ("k", (HIDDEN, HIDDEN)), ("v", (HIDDEN, HIDDEN)),
-                            ("o", (HIDDEN, HIDDEN)), ("i", (HIDDEN, FFN)), ("f", (FFN, HIDDEN))]:
-            weights[f"{layer}.{name}_w"] = w(*shape)
-            weights[f"{layer}.{name}_b"] = w(shape[1])
-        for name in ("ln1", "ln2"):
-            weights[f"{layer}.{name}_g"] = 1 + w(HIDDEN)
-            weights[f"{layer}.{name}_b"] = w(HIDDEN)
-    return weights
+    """BertForSequenceClassification tensors under their Hugging Face names."""
+    return random_weights(CONFIG, seed=seed, architecture="sequence_classification", num_labels=num_labels)
 
 
-# -- the reference: numpy forward pass of one unpadded pair -----------------------------------------------------------
-
-def layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
-    mean = x.mean(-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + EPS) * g + b
-
-
-def gelu(x: np.ndarray) -> np.ndarray:
-    erf = np.vectorize(math.erf)
-    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+@pytest.fixture(autouse=True)
+def _isolated_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # graphs built from safetensors are cached; never in the user's own cache
+    monkeypatch.setenv("SPARSEBOLT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("SPARSEBOLT_MODELS_DIR", raising=False)
 
 
-def numpy_logits(weights: Dict[str, np.ndarray], ids: List[int], type_ids: List[int]) -> np.ndarray:
-    p = {k: v.astype(np.float64) for k, v in weights.items()}
-    h = p["word"][ids] + p["pos"][np.arange(len(ids))] + p["type"][type_ids]
-    h = layer_norm(h, p["emb_g"], p["emb_b"])
-    hd = HIDDEN // HEADS
-    for layer in range(LAYERS):
-        def lin(x: np.ndarray, name: str) -> np.ndarray:
-            return x @ p[f"{layer}.{name}_w"] + p[f"{layer}.{name}_b"]
+# -- the reference: the numpy transformer on one unpadded pair --------------------------------------------------------
 
-        q, k, v = (lin(h, n).reshape(len(ids), HEADS, hd).transpose(1, 0, 2) for n in "qkv")
-        scores = q @ k.transpose(0, 2, 1) / math.sqrt(hd)
-        scores = np.exp(scores - scores.max(-1, keepdims=True))
-        attn = scores / scores.sum(-1, keepdims=True)
-        context = (attn @ v).transpose(1, 0, 2).reshape(len(ids), HIDDEN)
-        h = layer_norm(h + lin(context, "o"), p[f"{layer}.ln1_g"], p[f"{layer}.ln1_b"])
-        h = layer_norm(h + lin(gelu(lin(h, "i")), "f"), p[f"{layer}.ln2_g"], p[f"{layer}.ln2_b"])
-    pooled = np.tanh(h[0] @ p["pool_w"] + p["pool_b"])
-    return pooled @ p["cls_w"] + p["cls_b"]
+@functools.lru_cache(maxsize=None)
+def _reference_tokenizer_json() -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "tokenizer.json"
+        write_wordpiece_tokenizer(path, WORDS)
+        return path.read_text(encoding="utf-8")
 
 
-# -- the model under test: the same weights as an ONNX graph ----------------------------------------------------------
+def reference_tokenizer(max_length: int | None = None) -> Any:
+    tok = tokenizers.Tokenizer.from_str(_reference_tokenizer_json())
+    if max_length is not None:
+        tok.enable_truncation(max_length, strategy="longest_first")
+    return tok
 
-def build_graph(weights: Dict[str, np.ndarray], with_token_types: bool = True, squeeze: bool = False) -> Any:
-    nodes: List[Any] = []
-    inits = [numpy_helper.from_array(v, name=k) for k, v in weights.items()]
-    counter = [0]
 
-    def const(value: Any, dtype: Any = np.int64) -> str:
-        counter[0] += 1
-        name = f"const{counter[0]}"
-        inits.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), name=name))
-        return name
+def reference_logit(weights: Dict[str, np.ndarray], ids: List[int], type_ids: List[int] | None) -> float:
+    batch = np.array([ids])
+    types = None if type_ids is None else np.array([type_ids])
+    out = forward(CONFIG, weights, batch, np.ones_like(batch), heads=("classifier",), token_type_ids=types)
+    return float(out["classifier"][0, 0])
 
-    def op(kind: str, inputs: List[str], **attrs: Any) -> str:
-        counter[0] += 1
-        out = f"{kind.lower()}{counter[0]}"
-        nodes.append(helper.make_node(kind, inputs, [out], **attrs))
-        return out
 
-    def linear(x: str, w: str, b: str) -> str:
-        return op("Add", [op("MatMul", [x, w]), b])
+def reference_scores(weights: Dict[str, np.ndarray], pairs: List[Tuple[str, str]], max_length: int,
+                     *, token_types: bool = True) -> np.ndarray:
+    tok = reference_tokenizer(max_length)
+    logits = []
+    for query, doc in pairs:
+        enc = tok.encode(query, doc)
+        logits.append(reference_logit(weights, enc.ids, enc.type_ids if token_types else None))
+    return sigmoid(np.array(logits))
 
-    def norm(x: str, g: str, b: str) -> str:
-        return op("LayerNormalization", [x, g, b], axis=-1, epsilon=EPS)
 
-    ids_shape = op("Shape", ["input_ids"])
-    seq_len = op("Gather", [ids_shape, const(1)], axis=0)
-    positions = op("Range", [const(0), seq_len, const(1)])
-    h = op("Add", [op("Gather", ["word", "input_ids"]), op("Gather", ["pos", positions])])
-    if with_token_types:
-        h = op("Add", [h, op("Gather", ["type", "token_type_ids"])])
-    else:
-        h = op("Add", [h, op("Gather", ["type", const(0)])])
-    h = norm(h, "emb_g", "emb_b")
-    mask = op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
-    additive = op("Mul", [op("Sub", [const(1.0, np.float32), mask]), const(-1e9, np.float32)])
-    additive = op("Unsqueeze", [additive, const([1, 2])])  # (B, 1, 1, S)
-    hd = HIDDEN // HEADS
-    for layer in range(LAYERS):
-        def heads(name: str, perm: List[int]) -> str:
-            x = linear(h, f"{layer}.{name}_w", f"{layer}.{name}_b")
-            return op("Transpose", [op("Reshape", [x, const([0, 0, HEADS, hd])])], perm=perm)
+# -- the model under test: the same weights as a prebuilt model.onnx -------------------------------------------------
 
-        q, k, v = heads("q", [0, 2, 1, 3]), heads("k", [0, 2, 3, 1]), heads("v", [0, 2, 1, 3])
-        scores = op("Add", [op("Div", [op("MatMul", [q, k]), const(math.sqrt(hd), np.float32)]), additive])
-        context = op("MatMul", [op("Softmax", [scores], axis=-1), v])
-        context = op("Reshape", [op("Transpose", [context], perm=[0, 2, 1, 3]), const([0, 0, HIDDEN])])
-        h = norm(op("Add", [h, linear(context, f"{layer}.o_w", f"{layer}.o_b")]), f"{layer}.ln1_g", f"{layer}.ln1_b")
-        inner = linear(h, f"{layer}.i_w", f"{layer}.i_b")
-        erf = op("Erf", [op("Div", [inner, const(math.sqrt(2.0), np.float32)])])
-        act = op("Mul", [op("Mul", [inner, op("Add", [erf, const(1.0, np.float32)])]), const(0.5, np.float32)])
-        h = norm(op("Add", [h, linear(act, f"{layer}.f_w", f"{layer}.f_b")]), f"{layer}.ln2_g", f"{layer}.ln2_b")
-    cls = op("Gather", [h, const(0)], axis=1)
-    pooled = op("Tanh", [linear(cls, "pool_w", "pool_b")])
-    logits = linear(pooled, "cls_w", "cls_b")
-    if squeeze:
-        logits = op("Squeeze", [logits, const([1])])
-    nodes.append(helper.make_node("Identity", [logits], ["logits"]))
-    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"]),
-              helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "sequence"])]
-    if with_token_types:
-        inputs.append(helper.make_tensor_value_info("token_type_ids", TensorProto.INT64, ["batch", "sequence"]))
-    out_shape = ["batch"] if squeeze else ["batch", weights["cls_b"].shape[0]]
-    graph = helper.make_graph(nodes, "tiny_bert_classifier", inputs,
-                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, out_shape)], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
+def one_dim_output(model: Any) -> Any:
+    """``model`` with its ``[batch, 1]`` logits squeezed to ``[batch]``, as some exports emit them."""
+    (output,) = model.graph.output
+    for node in model.graph.node:
+        node.output[:] = [f"{name}_2d" if name == output.name else name for name in node.output]
+    model.graph.initializer.append(numpy_helper.from_array(np.array([1], dtype=np.int64), "squeeze_axes"))
+    model.graph.node.append(helper.make_node("Squeeze", [f"{output.name}_2d", "squeeze_axes"], [output.name]))
+    del model.graph.output[:]
+    model.graph.output.append(helper.make_tensor_value_info(output.name, TensorProto.FLOAT, ["batch"]))
     onnx.checker.check_model(model)
     return model
 
 
-def build_tokenizer(padding_to: Any = None) -> Any:
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-
-    tok = Tokenizer(models.WordPiece({t: i for i, t in enumerate(VOCAB)}, unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", VOCAB.index("[CLS]")), ("[SEP]", VOCAB.index("[SEP]"))],
-    )
-    if padding_to is not None:  # a saved tokenizer.json that pads every input to a fixed length
-        tok.enable_padding(pad_id=0, pad_token="[PAD]", length=padding_to)
-    return tok
-
-
-def write_model(folder: Path, weights: Dict[str, np.ndarray], fixed_padding: Any = None, **graph_options: Any) -> Path:
+def write_model(folder: Path, weights: Dict[str, np.ndarray], *, fixed_padding: int | None = None,
+                token_type_ids: bool = True, one_dim: bool = False) -> Path:
+    """A prebuilt cross-encoder folder: the engine's classifier graph as model.onnx, tokenizer.json, config.json."""
     folder.mkdir(parents=True, exist_ok=True)
-    onnx.save(build_graph(weights, **graph_options), str(folder / "model.onnx"))
-    build_tokenizer(padding_to=fixed_padding).save(str(folder / "tokenizer.json"))
-    (folder / "config.json").write_text(json.dumps({"model_type": "bert", "max_position_embeddings": MAX_POS}))
+    model = build_graph(TransformerConfig.from_dict(CONFIG), weights, ("classifier",), token_type_ids=token_type_ids)
+    onnx.save(one_dim_output(model) if one_dim else model, str(folder / "model.onnx"))
+    write_wordpiece_tokenizer(folder / "tokenizer.json", WORDS, fixed_padding=fixed_padding)
+    (folder / "config.json").write_text(json.dumps(CONFIG))
     return folder
-
-
-def reference_scores(weights: Dict[str, np.ndarray], pairs: List[Tuple[str, str]], max_length: int) -> np.ndarray:
-    tok = build_tokenizer()
-    tok.enable_truncation(max_length, strategy="longest_first")
-    out = []
-    for query, doc in pairs:
-        enc = tok.encode(query, doc)
-        out.append(float(sigmoid(numpy_logits(weights, enc.ids, enc.type_ids))[0]))
-    return np.array(out)
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +144,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory, weights: Dict[str, np.nd
 
 
 def test_pair_tokenisation_is_cls_query_sep_document_sep(model_dir: Path) -> None:
-    enc = build_tokenizer().encode("the conference", "alan turing")
+    enc = reference_tokenizer().encode("the conference", "alan turing")
     assert enc.tokens == ["[CLS]", "the", "conference", "[SEP]", "alan", "turing", "[SEP]"]
     assert enc.type_ids == [0, 0, 0, 0, 1, 1, 1]
 
@@ -242,23 +168,28 @@ def test_truncation_to_max_length(model_dir: Path, weights: Dict[str, np.ndarray
     rf = CrossEncoderRerankFunction(str(model_dir), max_length=12)
     expected = reference_scores(weights, [("what event", long_doc)], 12)
     # the reference keeps [CLS] what event [SEP] + 7 document tokens + [SEP]
-    tok = build_tokenizer()
-    tok.enable_truncation(12, strategy="longest_first")
+    tok = reference_tokenizer(12)
     assert tok.encode("what event", long_doc).tokens[:5] == ["[CLS]", "what", "event", "[SEP]", "dartmouth"]
     np.testing.assert_allclose(rf.predict([("what event", long_doc)]), expected, atol=1e-5)
     with pytest.raises(Exception):  # untruncated, the 83-token pair overflows the 64 position embeddings
         CrossEncoderRerankFunction(str(model_dir), max_length=200).predict([("what event", long_doc)])
 
 
-def test_graph_without_token_types_and_one_dim_output(tmp_path: Path, weights: Dict[str, np.ndarray]) -> None:
-    folder = write_model(tmp_path / "m", weights, with_token_types=False, squeeze=True)
+@pytest.mark.parametrize("one_dim", [False, True], ids=["[n,1] output", "[n] output"])
+def test_graph_without_token_types(tmp_path: Path, weights: Dict[str, np.ndarray], one_dim: bool) -> None:
+    folder = write_model(tmp_path / "m", weights, token_type_ids=False, one_dim=one_dim)
     rf = CrossEncoderRerankFunction(str(folder), batch_size=4)
-    tok = build_tokenizer()
-    expected = []
-    for doc in DOCUMENTS:
-        enc = tok.encode(QUERY, doc)
-        expected.append(float(sigmoid(numpy_logits(weights, enc.ids, [0] * len(enc.ids)))[0]))
-    np.testing.assert_allclose(rf.predict([(QUERY, d) for d in DOCUMENTS]), expected, atol=1e-5)
+    pairs = [(QUERY, d) for d in DOCUMENTS]
+    expected = reference_scores(weights, pairs, MAX_POS, token_types=False)  # every token of type 0
+    np.testing.assert_allclose(rf.predict(pairs), expected, atol=1e-5)
+    assert not np.allclose(expected, reference_scores(weights, pairs, MAX_POS), atol=1e-5)  # types do matter
+
+
+def test_one_dim_output_with_token_types(tmp_path: Path, weights: Dict[str, np.ndarray]) -> None:
+    folder = write_model(tmp_path / "m", weights, one_dim=True)
+    rf = CrossEncoderRerankFunction(str(folder), batch_size=3)
+    pairs = [(QUERY, d) for d in DOCUMENTS]
+    np.testing.assert_allclose(rf.predict(pairs), reference_scores(weights, pairs, MAX_POS), atol=1e-5)
 
 
 def test_activation_choices(model_dir: Path, weights: Dict[str, np.ndarray]) -> None:
@@ -427,7 +358,7 @@ def test_a_graph_wanting_other_inputs_is_refused(tmp_path: Path) -> None:
 
     folder = tmp_path / "m"
     folder.mkdir()
-    build_tokenizer().save(str(folder / "tokenizer.json"))
+    write_wordpiece_tokenizer(folder / "tokenizer.json", WORDS)
     graph = echo_graph({"input_ids": TensorProto.INT64, "position_ids": TensorProto.INT64})
     (folder / "model.onnx").write_bytes(graph)
     with pytest.raises(ValueError, match=r"model.onnx declares inputs \['input_ids', 'position_ids'\]"):
@@ -451,7 +382,45 @@ def test_a_hugging_face_sequence_classifier_folder(tmp_path: Path, config: Dict[
         enc = reference.encode(query, doc)
         ids = np.array([enc.ids])
         types = np.array([enc.type_ids]) if config["type_vocab_size"] > 1 else None
-        out = reference_forward(config, weights, ids, np.ones_like(ids), heads=("classifier",), token_type_ids=types)
+        out = forward(config, weights, ids, np.ones_like(ids), heads=("classifier",), token_type_ids=types)
         expected.append(out["classifier"][0, 0])
     assert rf.tokenizer.pad_id == config.get("pad_token_id", 0)
     np.testing.assert_allclose(rf.predict(pairs), expected, atol=1e-4)
+
+
+def test_a_safetensors_classifier_is_built_once_into_the_cache(tmp_path: Path) -> None:
+    weights = random_weights(BERT_TINY, seed=8, architecture="sequence_classification")
+    folder = save_hf_folder(tmp_path / "hf", BERT_TINY, weights, architecture="sequence_classification")
+    first = CrossEncoderRerankFunction(str(folder))
+    (built,) = (tmp_path / "cache" / "onnx").iterdir()
+    built_at = built.stat().st_mtime_ns
+    second = CrossEncoderRerankFunction(str(folder))
+    assert list((tmp_path / "cache" / "onnx").iterdir()) == [built] and built.stat().st_mtime_ns == built_at
+    pairs = [("the cat", "sat on the mat"), ("red sky", "blue sea")]
+    np.testing.assert_array_equal(first.predict(pairs), second.predict(pairs))
+
+
+def test_a_bge_reranker_snapshot_in_the_hugging_face_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What BGERerankFunction users have: an XLMRobertaForSequenceClassification snapshot (model.safetensors,
+    # config.json, tokenizer.json) under the hub cache. The default sigmoid is BGERerankFunction(normalize=True).
+    huggingface_hub = pytest.importorskip("huggingface_hub")
+    hub = tmp_path / "hf-hub"
+    repo = hub / "models--BAAI--bge-reranker-v2-m3"
+    weights = random_weights(XLMR_TINY, seed=6, architecture="sequence_classification")
+    save_hf_folder(repo / "snapshots" / ("b" * 40), XLMR_TINY, weights, architecture="sequence_classification")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("b" * 40)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(hub))
+
+    rf = CrossEncoderRerankFunction("BAAI/bge-reranker-v2-m3", batch_size=2)
+    assert rf.files.source == "hub cache" and rf.files.onnx is None
+    reference = tokenizers.Tokenizer.from_file(str(rf.files.tokenizer))
+    reference.enable_truncation(rf.max_length, strategy="longest_first")
+    pairs = [("the cat", "sat on the mat"), ("dog", "ran far away"), ("red sky", "")]
+    logits = []
+    for query, doc in pairs:
+        ids = np.array([reference.encode(query, doc).ids])
+        logits.append(forward(XLMR_TINY, weights, ids, np.ones_like(ids), heads=("classifier",))["classifier"][0, 0])
+    np.testing.assert_allclose(rf.predict(pairs), sigmoid(np.array(logits)), atol=1e-5)
+    raw = CrossEncoderRerankFunction("BAAI/bge-reranker-v2-m3", activation_fct="identity").predict(pairs)
+    np.testing.assert_allclose(raw, logits, atol=1e-4)

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 
 from sparsebolt._inputs import positive_int, texts_arg
+from sparsebolt.engine.build import graph_path
 from sparsebolt.engine.files import DEFAULT_MODEL, ModelFiles, resolve_model
 from sparsebolt.engine.runner import BatchRunner
 from sparsebolt.engine.session import ProviderSpec, create_session
 from sparsebolt.engine.tokenizer import Feeds, TextTokenizer, read_max_seq_length
 
-from .build import graph_path
 from .pooling import l2_normalize, pool, read_pooling
 
 logger = logging.getLogger(__name__)

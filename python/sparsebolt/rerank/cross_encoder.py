@@ -76,27 +76,19 @@ def _resolve(model_name: Union[str, Path]) -> ModelFiles:
     return resolve_model(str(model_name), family=CROSS_ENCODER, local_files_only=True)
 
 
-def _graph(files: ModelFiles) -> Union[Path, bytes]:
+def _graph(files: ModelFiles) -> Path:
     """The ONNX graph to run for ``files``: the folder's prebuilt one (``model.onnx`` or ``onnx/model.onnx``), else
-    one built in memory from ``model.safetensors`` + ``config.json`` (a BertForSequenceClassification or
-    XLMRobertaForSequenceClassification) with the classifier head."""
+    the one built from ``model.safetensors`` + ``config.json`` (a BertForSequenceClassification or
+    XLMRobertaForSequenceClassification) with the classifier head, once, into the user cache."""
     if files.onnx is not None:
         return files.onnx
+    # Imported here: a prebuilt graph needs neither the builder nor the onnx package.
+    from sparsebolt.engine.build import graph_path
     from sparsebolt.engine.config import TransformerConfig
-    from sparsebolt.engine.graph import build_graph
-    from sparsebolt.engine.weights import load_weights
 
     config = TransformerConfig.from_file(files.config)
-    logger.info("building the cross-encoder graph for %s", files.folder)
     # Pairs tell query from document by token type where the model has two types (BERT); XLM-R has one.
-    model = build_graph(
-        config,
-        load_weights(files.safetensors, config),
-        heads=("classifier",),
-        token_type_ids=config.type_vocab_size >= 2,
-    )
-    serialized: bytes = model.SerializeToString()
-    return serialized
+    return graph_path(files, heads=("classifier",), token_type_ids=config.type_vocab_size >= 2)
 
 
 class CrossEncoderRerankFunction(BaseRerankFunction):
@@ -104,8 +96,8 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
 
     ``model_name`` is a folder with ``model.onnx`` (or ``onnx/model.onnx``) and ``tokenizer.json``, or a Hugging
     Face folder with ``model.safetensors`` + ``config.json`` of a BERT or XLM-R sequence classifier (its graph is
-    built on load), or a hub id found in ``$SPARSEBOLT_MODELS_DIR``, the user cache or the Hugging Face cache (see
-    :func:`resolve_model_dir`).
+    built on first load and cached), or a hub id found in ``$SPARSEBOLT_MODELS_DIR``, the user cache or the Hugging
+    Face cache (see :func:`resolve_model_dir`).
     Pairs are tokenised together (``[CLS] query [SEP] document [SEP]``, longest-first truncation to
     ``max_length``), sorted by length and run ``batch_size`` at a time, each batch padded to its own longest pair.
     The model must emit one logit per pair; ``activation_fct`` (default sigmoid, as sentence-transformers for one
@@ -145,7 +137,7 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
             pad_id=self.tokenizer.pad_id,
             output=self._session.get_outputs()[0].name,
             longest_first=True,
-            graph=graph.name if isinstance(graph, Path) else f"the graph built from {self.files.safetensors.name}",
+            graph=graph.name if self.files.onnx is not None else f"the graph built from {self.files.safetensors.name}",
         )
 
     def __repr__(self) -> str:

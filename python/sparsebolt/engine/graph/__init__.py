@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .builder import GRAPH_VERSION, HEADS, INPUT_NAMES, build_graph
+from .builder import GRAPH_VERSION, HEADS, INPUT_NAMES, build_graph, check_heads
 from .heads import HEAD_OUTPUTS
 
-__all__ = ["GRAPH_VERSION", "HEADS", "HEAD_OUTPUTS", "INPUT_NAMES", "build_graph"]
+__all__ = ["GRAPH_VERSION", "HEADS", "HEAD_OUTPUTS", "INPUT_NAMES", "build_graph", "check_heads"]

@@ -15,7 +15,7 @@ from .emit import IR_VERSION, MS_DOMAIN, OPSET, Emitter
 from .encoder import ATTENTION_MASK, INPUT_IDS, TOKEN_TYPE_IDS, emit_encoder
 from .heads import HEAD_OUTPUTS, HeadEmitter
 
-__all__ = ["GRAPH_VERSION", "HEADS", "INPUT_NAMES", "build_graph"]
+__all__ = ["GRAPH_VERSION", "HEADS", "INPUT_NAMES", "build_graph", "check_heads"]
 
 INPUT_NAMES = (INPUT_IDS, ATTENTION_MASK)
 HEADS = tuple(HEAD_OUTPUTS)
@@ -37,7 +37,7 @@ def build_graph(
     ``colbert_linear``) are added with :meth:`Weights.with_tensors`. Several heads share one encoder pass.
     ``token_type_ids=True`` adds that input (BERT sentence pairs); without it every token has type 0.
     """
-    chosen = _check_heads(heads)
+    chosen = check_heads(heads)
     if token_type_ids and config.type_vocab_size < 2:
         raise ValueError(
             f"{config.model_type} has type_vocab_size={config.type_vocab_size}: there is only one token type, "
@@ -62,7 +62,8 @@ def build_graph(
     return helper.make_model(graph, opset_imports=opsets, producer_name="sparsebolt", ir_version=IR_VERSION)
 
 
-def _check_heads(heads: Sequence[str]) -> tuple[str, ...]:
+def check_heads(heads: Sequence[str]) -> tuple[str, ...]:
+    """``heads`` as a tuple of known head names, each once; a TypeError or ValueError with the choices if not."""
     if isinstance(heads, str):
         raise TypeError(f"heads is a sequence of head names; pass ({heads!r},) for one head")
     chosen = tuple(heads)

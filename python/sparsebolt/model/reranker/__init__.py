@@ -1,6 +1,7 @@
 """``pymilvus.model.reranker``: the same names, served by :mod:`sparsebolt.rerank`.
 
-BGERerankFunction and JevRerankFunction are not provided: asking for them raises ImportError with the alternative.
+BGERerankFunction and JevRerankFunction are not provided: asking for them raises ImportError with the alternative
+(for BGE rerankers, CrossEncoderRerankFunction on the same model folder).
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ _EXPORTS = {
 
 _NOT_PROVIDED = {
     "BGERerankFunction": (
-        "sparsebolt does not wrap FlagEmbedding; export the BGE reranker to ONNX (model.onnx + tokenizer.json) and "
-        "use CrossEncoderRerankFunction(model_dir)"
+        "sparsebolt does not wrap FlagEmbedding; a bge-reranker (an XLMRobertaForSequenceClassification folder with "
+        "model.safetensors + config.json + tokenizer.json) runs in CrossEncoderRerankFunction: pass the folder, or "
+        "the hub id of a snapshot already in the Hugging Face cache, e.g. "
+        "CrossEncoderRerankFunction('BAAI/bge-reranker-v2-m3', max_length=512). Its default sigmoid is "
+        "BGERerankFunction's normalize=True (activation_fct='identity' for normalize=False); pairs are truncated "
+        "longest-first to max_length, where FlagEmbedding first cuts the query to 256 tokens"
     ),
     "JevRerankFunction": "sparsebolt does not provide the TypeSafe Jev reranker; use pymilvus.model for it",
 }
