@@ -11,6 +11,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
+from sparsebolt.cli_encoders import (
+    add_analyzer_args,
+    analyzer_options,
+    build_for_cli,
+    default_recipes,
+    encoder_recipes,
+    fit_encoder,
+    flag_recipes,
+    recorded_encoders,
+    search_encoders,
+)
 from sparsebolt.cli_errors import (  # noqa: F401 - EXIT_* and the reporting helpers are part of cli's surface
     EXIT_INGEST,
     EXIT_UNAVAILABLE,
@@ -78,11 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
                                         "collection. Re-running after a crash resumes: stored ids are skipped.")
     _source_args(ingest)
     _connection_args(ingest)
-    ingest.add_argument("--dense", choices=["minilm", "none"], default="minilm",
-                        help="dense encoder: all-MiniLM-L6-v2 on ONNX Runtime, or none (default: minilm)")
-    ingest.add_argument("--sparse", choices=["bm25", "milvus-bm25", "none"], default="bm25",
-                        help="sparse vectors: sparsebolt BM25 (client side), Milvus's BM25 function (server side), "
-                             "or none (default: bm25)")
+    ingest.add_argument("--dense", choices=["minilm", "none"], default=None,
+                        help="dense encoder of a new collection: all-MiniLM-L6-v2 on ONNX Runtime, or none "
+                             "(default: minilm; an existing collection uses the encoder recorded with it)")
+    ingest.add_argument("--sparse", choices=["bm25", "milvus-bm25", "none"], default=None,
+                        help="sparse vectors of a new collection: sparsebolt BM25 (client side), Milvus's BM25 "
+                             "function (server side), or none (default: bm25; an existing collection uses its own)")
     ingest.add_argument("--bm25-params", type=Path,
                         help="BM25 parameters from 'sparsebolt fit' (default: the collection's saved ones, or fit "
                              "on the input)")
@@ -93,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stored ids: skip them (resume), upsert them (re-encode), or insert without checking")
     ingest.add_argument("--drop", action="store_true", help="drop the collection first if it exists")
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar (it is off when not a terminal)")
+    add_analyzer_args(ingest)
     _common_output(ingest)
 
     search = sub.add_parser("search", help="search a collection (dense, sparse or hybrid)",
@@ -119,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --collection: replace the statistics of a collection that already holds documents "
                           "(then re-encode them: sparsebolt ingest PATH --collection C --on-existing upsert)")
     _connection_args(fit, collection_default="")
+    add_analyzer_args(fit)
     _common_output(fit)
 
     demo = sub.add_parser("demo", help="build a small collection in Milvus Lite and show sparse/dense/hybrid results",
@@ -146,23 +160,25 @@ def _retry(args: argparse.Namespace) -> Any:
 
 
 def _dense_encoder(instead: Optional[str] = "--dense none") -> Any:
-    try:
-        from sparsebolt.dense import DefaultEmbeddingFunction  # noqa: PLC0415
-    except ImportError as exc:
-        advice = f"; use {instead}" if instead else ""
-        raise CliError(f"the dense encoder is not available ({exc}){advice}") from exc
-    return DefaultEmbeddingFunction()
+    from sparsebolt.encoders import make_recipe  # noqa: PLC0415
+
+    return build_for_cli({"dense": make_recipe("minilm")}, instead=instead)["dense"]
 
 
-def _bm25_encoder(params: Optional[Path] = None) -> Any:
-    from sparsebolt.model.sparse import BM25EmbeddingFunction  # noqa: PLC0415
+def _bm25_encoder(params: Optional[Path] = None, encoder: Any = None) -> Any:
+    if encoder is None:
+        from sparsebolt.model.sparse import BM25EmbeddingFunction  # noqa: PLC0415
 
-    encoder = BM25EmbeddingFunction()
+        encoder = BM25EmbeddingFunction()
     if params is not None:
         if not params.is_file():
             raise CliError(f"no such BM25 params file: {params}")
         encoder.load(params)
     return encoder
+
+
+def _recorded(client: Any, args: argparse.Namespace) -> Any:
+    return recorded_encoders(client, args.collection, _retry(args))
 
 
 def _connect(args: argparse.Namespace, *, create: bool = True) -> Any:
@@ -198,24 +214,17 @@ def _opened(args: argparse.Namespace, *, dense: Any, sparse: Any, create_file: b
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from sparsebolt.milvus.schema import MilvusBM25  # noqa: PLC0415
-
     if not Path(args.path).exists():
         raise CliError(f"no such file or folder: {args.path}")
     if args.batch_size < 1:
         raise CliError("--batch-size must be >= 1")
     if args.dense == "none" and args.sparse == "none":
         raise CliError("--dense none and --sparse none leave nothing to store; keep at least one")
-    if args.bm25_params is not None and args.sparse != "bm25":
+    if args.bm25_params is not None and args.sparse not in (None, "bm25"):
         raise CliError("--bm25-params applies to --sparse bm25 only")
-    dense = _dense_encoder() if args.dense == "minilm" else None
-    sparse: Any = None
-    if args.sparse == "bm25":
-        sparse = _bm25_encoder(args.bm25_params)
-    elif args.sparse == "milvus-bm25":
-        sparse = MilvusBM25()
+    flags = flag_recipes(args.dense, args.sparse, analyzer_options(args))
     show = sys.stderr.isatty() and not args.no_progress
-    with _opened(args, dense=dense, sparse=sparse, id_type=args.id_type, drop_existing=args.drop) as collection:
+    with _opened_for_ingest(args, flags) as collection:
         summary = collection.ingest(args.path, format=args.format, id_field=args.id_field, text_field=args.text_field,
                                     batch_size=args.batch_size, on_existing=args.on_existing, show_progress=show)
         total = collection.count()
@@ -229,26 +238,48 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _opened_for_search(args: argparse.Namespace) -> Iterator[Any]:
-    """An existing collection (in an existing Lite file) with the encoders its vector fields and --mode need."""
+def _opened_for_ingest(args: argparse.Namespace, flags: dict[str, Any]) -> Iterator[Any]:
+    """``--collection`` with the encoders recorded with it, or (new, or made before recording) those of the flags."""
     from sparsebolt.milvus.collection import TextCollection  # noqa: PLC0415
-    from sparsebolt.milvus.schema import MilvusBM25  # noqa: PLC0415
+
+    client = _connect(args)
+    try:
+        recorded = None if args.drop else _recorded(client, args)
+        chosen = encoder_recipes(args.collection, recorded, flags, default_recipes())
+        encoders = build_for_cli(chosen, instead="--dense none")
+        if args.bm25_params is not None:
+            sparse, recipe = encoders.get("sparse"), chosen.get("sparse")
+            if sparse is None or recipe is None or recipe.name != "bm25":
+                raise CliError(f"--bm25-params applies to a client-side BM25 field; collection {args.collection!r} "
+                               f"has none")
+            _bm25_encoder(args.bm25_params, sparse)
+        options: dict[str, Any] = {"retry": _retry(args), "client": client}
+        if recorded is not None:
+            collection = TextCollection(args.uri, args.collection, encoders=encoders, **options)
+        else:
+            collection = TextCollection(args.uri, args.collection, dense=encoders.get("dense"),
+                                        sparse=encoders.get("sparse"), id_type=args.id_type,
+                                        drop_existing=args.drop, **options)
+        with collection:
+            yield collection
+    finally:
+        client.close()
+
+
+@contextmanager
+def _opened_for_search(args: argparse.Namespace) -> Iterator[Any]:
+    """An existing collection (in an existing Lite file) with the encoders its vector fields and --mode need: the
+    ones recorded with it, or MiniLM and the English BM25 for a collection made before encoders were recorded."""
+    from sparsebolt.milvus.collection import TextCollection  # noqa: PLC0415
 
     client = _connect(args, create=False)
     try:
-        spec = TextCollection(args.uri, args.collection, retry=_retry(args), client=client, create=False).spec
+        probe = TextCollection(args.uri, args.collection, retry=_retry(args), client=client, create=False)
+        spec, recorded = probe.spec, probe.recorded
         _check_mode(args.mode, spec)
-        if spec.has_dense and args.mode != "sparse":
-            dense = _dense_encoder("--mode sparse" if spec.has_sparse else None)
-        else:
-            dense = None
-        sparse: Any = None
-        if spec.sparse_mode == "milvus-bm25":
-            sparse = MilvusBM25()
-        elif spec.sparse_mode == "client" and args.mode != "dense":
-            sparse = _bm25_encoder()
-        with TextCollection(args.uri, args.collection, dense=dense, sparse=sparse, retry=_retry(args),
-                            client=client, create=False) as collection:
+        opened = TextCollection(args.uri, args.collection, retry=_retry(args), client=client, create=False,
+                                **search_encoders(spec, recorded, args.mode))
+        with opened as collection:
             yield collection
     finally:
         client.close()
@@ -364,7 +395,7 @@ def _fit(args: argparse.Namespace, client: Any) -> int:
             f"--replace-statistics and then re-encode every document with: {reingest}; or fit into a new "
             f"collection (--collection NEW)"
         )
-    encoder = _bm25_encoder()
+    encoder = _fit_encoder(args, client)
     count = 0
 
     def texts() -> Any:
@@ -393,6 +424,12 @@ def _fit(args: argparse.Namespace, client: Any) -> int:
             print(f"replaced the statistics the {held} documents of {args.collection!r} were encoded with: "
                   f"re-encode them with {reingest}, else searches miss them")
     return 0
+
+
+def _fit_encoder(args: argparse.Namespace, client: Any) -> Any:
+    """An unfitted BM25 encoder: the one recorded with ``--collection``, else the analyzer flags'."""
+    recorded = _recorded(client, args) if client is not None else None
+    return fit_encoder(args.collection, recorded, analyzer_options(args))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

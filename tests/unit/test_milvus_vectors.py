@@ -111,21 +111,33 @@ class _Recorder:
     encode_queries = encode_documents
 
 
-def test_fast_path_is_only_for_sparsebolt_encoders_without_instructions():
-    from sparsebolt.milvus.vectors import encode_dense
+class _DeclaresArrays(_Recorder):
+    """Declares the capability: ``encode(texts) -> np.ndarray`` of the rows encode_documents would give."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls.append("encode")
+        return np.ones((len(texts), 2), np.float32)
+
+
+def test_fast_path_is_only_for_encoders_declaring_it_without_instructions():
+    from sparsebolt.milvus.vectors import encode_dense, has_array_encode
 
     other = _Recorder()
     encode_dense(other, ["a"], queries=False)
-    assert other.calls == ["encode_documents"]  # an unknown encode() may mean something else
-    _Recorder.__module__ = "sparsebolt.dense.encoder"
-    try:
-        ours = _Recorder()
-        encode_dense(ours, ["a"], queries=False)
-        ours.doc_instruction = "passage: "
-        encode_dense(ours, ["a"], queries=False)
-        assert ours.calls == ["encode", "encode_documents"]
-    finally:
-        _Recorder.__module__ = __name__
+    assert other.calls == ["encode_documents"]  # an undeclared encode() may mean something else
+    ours = _DeclaresArrays()
+    encode_dense(ours, ["a"], queries=False)
+    ours.doc_instruction = "passage: "
+    encode_dense(ours, ["a"], queries=False)
+    assert ours.calls == ["encode", "encode_documents"]
+    assert has_array_encode(ours, queries=True) and not has_array_encode(ours, queries=False)
+
+
+def test_sparsebolts_onnx_encoder_declares_the_fast_path():
+    from sparsebolt.milvus.vectors import has_array_encode
+
+    dense = pytest.importorskip("sparsebolt.dense")
+    assert has_array_encode(dense.OnnxEmbeddingFunction.__new__(dense.OnnxEmbeddingFunction), queries=False)
 
 
 @pytest.mark.parametrize("seed", range(5))

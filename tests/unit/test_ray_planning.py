@@ -171,3 +171,34 @@ def test_paths_expand_to_files_in_order_and_beir_folders(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="holds no files"):
         _expand(tmp_path / "empty", None)
+
+
+def test_arrow_columns_equal_the_row_conversion():
+    """Ray's Arrow columns come from the same checked columns as TextCollection's rows: equal values, an empty
+    row empty (the rows' placeholder is for Milvus only), int32 term ids for a BM25-sized vocabulary."""
+    from sparsebolt.milvus.columns import column_values, encode_columns
+    from sparsebolt.milvus.fields import VectorField
+    from sparsebolt.milvus.vectors import EMPTY_SPARSE_INDEX
+    from sparsebolt.ray.encode import arrow_columns
+    from tests.unit.test_milvus_columns import FIELDS, TEXTS, TwoOutputs
+
+    encoder = TwoOutputs()
+    columns = encode_columns(FIELDS, {"dense": encoder, "sparse": encoder}, TEXTS)
+    arrays = arrow_columns(columns, {"dense": 4, "sparse": 5})
+    assert set(arrays) == {"dense", "sparse_indices", "sparse_values"}
+    assert arrays["sparse_indices"].type.value_type == pa.int32()
+    rows = column_values(columns["sparse"])
+    for i, (indices, values) in enumerate(zip(arrays["sparse_indices"].to_pylist(),
+                                              arrays["sparse_values"].to_pylist())):
+        assert dict(zip(indices, values)) == ({} if EMPTY_SPARSE_INDEX in rows[i] else rows[i])
+    assert arrays["dense"].to_pylist() == [row.tolist() for row in column_values(columns["dense"])]
+    wide = encode_columns([VectorField("s", "sparse")], {"s": _WideSparse()}, ["a"])
+    far = arrow_columns(wide)  # no known dim: Milvus's own uint32
+    assert far["s_indices"].type.value_type == pa.uint32() and far["s_indices"].to_pylist() == [[2**32 - 2]]
+
+
+class _WideSparse:
+    def encode_documents(self, texts):
+        from scipy.sparse import csr_array
+
+        return csr_array((np.ones(1, np.float32), np.array([2**32 - 2]), np.array([0, 1])), shape=(1, 2**32 - 1))

@@ -1,7 +1,8 @@
 """Milvus layer: collections of texts with dense/sparse vectors, pipelined ingestion, dense/sparse/hybrid search.
 
-``TextCollection("./milvus.db", "docs", dense=..., sparse=...)`` is the entry point; the other names are
-its options, results and errors. Loaded lazily so that importing sparsebolt never imports pymilvus.
+``TextCollection("./milvus.db", "docs", dense=..., sparse=...)`` is the entry point (or ``fields=[VectorField(...)]``
+with ``encoders={field: encoder}``); the other names are its options, results and errors. Loaded lazily so that
+importing sparsebolt never imports pymilvus.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ _EXPORTS = {
     "DEFAULT_COLLECTION": "sparsebolt.milvus.collection",
     "MilvusBM25": "sparsebolt.milvus.schema",
     "CollectionSpec": "sparsebolt.milvus.schema",
+    "VectorField": "sparsebolt.milvus.fields",
     "SchemaMismatchError": "sparsebolt.milvus.schema",
     "IngestSummary": "sparsebolt.milvus.ingest",
     "IngestError": "sparsebolt.milvus.ingest",

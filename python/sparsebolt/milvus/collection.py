@@ -1,19 +1,20 @@
-"""TextCollection: one Milvus collection of texts with dense and/or sparse vectors from given encoders.
-Creates or opens (and checks) the collection, keeps BM25 statistics with it, ingests and searches."""
+"""TextCollection: one Milvus collection of texts with vector fields filled by given encoders.
+Creates or opens (and checks) the collection, records its encoders and BM25 statistics with it, ingests and searches."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
-from sparsebolt.milvus import lookup, stats
+from sparsebolt.milvus import lookup, recipes, stats
+from sparsebolt.milvus.columns import column_values, encode_columns
 from sparsebolt.milvus.connection import DEFAULT_URI, connect, redact_uri
-from sparsebolt.milvus.expr import dialect_for, ids_expression, writable
+from sparsebolt.milvus.expr import dialect_for
+from sparsebolt.milvus.fields import DENSE, MILVUS_BM25, SPARSE, VectorField, output_dim
 from sparsebolt.milvus.ingest import IngestSummary, run_pipeline
 from sparsebolt.milvus.metadata import check_metadata
+from sparsebolt.milvus.opening import Request, fields_for_encoders, requested_fields, with_stored_metrics
 from sparsebolt.milvus.results import Hit
 from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
 from sparsebolt.milvus.rows import check_text, document_id
@@ -24,39 +25,22 @@ from sparsebolt.milvus.schema import (
     SchemaMismatchError,
     build_index_params,
     build_schema,
-    check_encoders,
+    check_fields,
     spec_from_described,
 )
 from sparsebolt.milvus.search import run_search
 from sparsebolt.milvus.sources import DataError, Document, Source, count_documents, iter_documents
-from sparsebolt.milvus.vectors import dense_matrix, encode_dense, sparse_rows
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["TextCollection", "DEFAULT_COLLECTION"]
 
 DEFAULT_COLLECTION = "documents"
-_BM25_KIND = "bm25"
-_CONFIG_KIND = "config"
-
-
-def _encoder_dim(encoder: Any) -> int:
-    try:
-        return int(encoder.dim)
-    except Exception:  # noqa: BLE001 - an unfitted encoder may raise instead of answering 0
-        return 0
-
-
 def _names(output_fields: Sequence[str]) -> list[str]:
     if isinstance(output_fields, str):
         raise TypeError(f"output_fields takes a list of field names, got the string {output_fields!r}; "
                         f"write [{output_fields!r}]")
     return list(output_fields)
-
-
-def _class_path(obj: Any) -> str:
-    cls = type(obj)
-    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class TextCollection:
@@ -66,8 +50,15 @@ class TextCollection:
     with ``token`` and ``db_name`` as needed). ``dense`` is an encoder with ``encode_documents``,
     ``encode_queries`` and ``dim`` (e.g. ``sparsebolt.dense.DefaultEmbeddingFunction``); ``sparse`` is a
     BM25 encoder with the pymilvus.model API, or :class:`MilvusBM25` for Milvus's server-side BM25.
-    Either may be None. The collection is created if missing; an existing one is checked against the
-    encoders and a mismatch raises :class:`SchemaMismatchError`.
+    Either may be None. They fill the vector fields ``dense`` and ``sparse``.
+
+    Other layouts name their fields: ``fields=[VectorField(...), ...]`` with ``encoders={field name: encoder}``
+    (one encoder may fill several fields, e.g. BGE-M3's ``dense`` and ``sparse`` outputs, and it runs once per
+    batch). ``encoders`` alone opens an existing collection's fields by name.
+
+    The collection is created if missing, and the recipes of its encoders (:mod:`sparsebolt.encoders`) are
+    recorded with it. An existing one is checked against the encoders given: a field they cannot fill, or an
+    encoder other than the recorded one (another model, dim or analyzer), raises :class:`SchemaMismatchError`.
 
     BM25 statistics: a fitted sparse encoder's statistics are saved with the collection; an unfitted one
     is loaded from the collection's saved statistics, so searches after a restart use the vocabulary the
@@ -82,6 +73,8 @@ class TextCollection:
         *,
         dense: Any = None,
         sparse: Any = None,
+        fields: Optional[Sequence[VectorField]] = None,
+        encoders: Optional[Mapping[str, Any]] = None,
         token: str = "",
         db_name: str = "",
         id_type: str = "str",
@@ -95,46 +88,33 @@ class TextCollection:
         retry: RetryPolicy = RetryPolicy(),
         client: Any = None,
     ) -> None:
-        if isinstance(sparse, str):
-            raise TypeError("sparse= takes an encoder or MilvusBM25(), not a string")
-        sparse_mode = None if sparse is None else ("milvus-bm25" if isinstance(sparse, MilvusBM25) else "client")
-        dense_dim = None
-        if dense is not None:
-            dense_dim = _encoder_dim(dense)
-            if dense_dim <= 0:
-                raise ValueError(f"the dense encoder reports dim {dense_dim}; expected a positive int")
+        request = requested_fields(dense=dense, sparse=sparse, fields=fields, encoders=encoders,
+                                   dense_metric=dense_metric, dense_index_type=dense_index_type,
+                                   dense_index_params=dense_index_params, sparse_index_params=sparse_index_params)
         self.uri = uri
         self.retry = retry
         self.dialect = dialect_for(uri)  # how filters must be written for this engine (see milvus.expr)
         self._created = False  # made by this open: removed again if the first ingestion fails on its input
-        self.dense = dense
-        self.sparse = None if isinstance(sparse, MilvusBM25) else sparse
+        self.encoders: dict[str, Any] = dict(request.encoders)
+        self.recorded: Optional[dict[str, recipes.FieldRecipe]] = None
         self._owns_client = client is None
         self.client = client if client is not None else connect(uri, token=token, db_name=db_name, retry=retry)
         try:
-            self._open(collection, id_type, dense_dim, sparse, sparse_mode, dense_metric, dense_index_type,
-                       dense_index_params, sparse_index_params, text_max_length, drop_existing, create)
+            self._open(collection, request, id_type, text_max_length, drop_existing, create)
         except BaseException:
             self.close()  # do not leave a connection (or an embedded Lite server) behind a failed open
             raise
 
-    def _open(self, collection: str, id_type: str, dense_dim: Optional[int], sparse: Any, sparse_mode: Optional[str],
-              dense_metric: str, dense_index_type: str, dense_index_params: Optional[Mapping[str, Any]],
-              sparse_index_params: Optional[Mapping[str, Any]], text_max_length: int, drop_existing: bool,
+    def _open(self, collection: str, request: Request, id_type: str, text_max_length: int, drop_existing: bool,
               create: bool) -> None:
         uri, retry = self.uri, self.retry
         wanted = CollectionSpec(
             name=collection,
             id_type=id_type,
-            dense_dim=dense_dim,
-            sparse_mode=sparse_mode,
-            dense_metric=dense_metric.upper(),
-            dense_index_type=dense_index_type,
-            dense_index_params=dict(dense_index_params or {}),
-            sparse_index_params=dict(sparse_index_params or {}),
             text_max_length=text_max_length,
-            analyzer_params=sparse.analyzer_params if isinstance(sparse, MilvusBM25) else None,
-        ) if (dense_dim or sparse_mode) else None
+            analyzer_params=request.analyzer_params,
+            vector_fields=tuple(request.fields),
+        ) if request.fields else None
 
         exists = self._call(lambda: self.client.has_collection(collection, timeout=retry.timeout),
                             f"checking collection {collection!r}")
@@ -147,10 +127,13 @@ class TextCollection:
             described = self._call(lambda: self.client.describe_collection(collection, timeout=retry.timeout),
                                    f"describing collection {collection!r}")
             template = wanted or CollectionSpec(name=collection, dense_dim=1)
-            self.spec = spec_from_described(described, template)
-            check_encoders(self.spec, dense_dim=dense_dim, sparse_mode=sparse_mode)
-            # Index metric is the stored one, whatever the caller's default says.
-            self.spec = self._with_stored_metric(self.spec)
+            self.recorded = recipes.load_recipes(self.client, collection, retry=retry)
+            self.spec = recipes.with_recorded_outputs(spec_from_described(described, template), self.recorded)
+            given = request.fields if request.fields is not None else fields_for_encoders(self.spec, self.encoders)
+            check_fields(self.spec, [f for f in given if f.name in self.encoders])
+            recipes.check_recipes(collection, self.recorded, recipes.recipes_of(self.spec, self.encoders))
+            # Index metrics are the stored ones, whatever the caller's defaults say.
+            self.spec = with_stored_metrics(self.client, self.spec, retry)
             self._call(lambda: self.client.load_collection(collection, timeout=retry.timeout),
                        f"loading collection {collection!r}")
         else:
@@ -169,7 +152,17 @@ class TextCollection:
                 f"creating collection {collection!r}",
             )
             self._created = True
+            self._record_encoders()
         self._sync_bm25_stats()
+
+    def _record_encoders(self) -> None:
+        """Write the recipes of the encoders this new collection is made with (Milvus BM25 fields included)."""
+        filled = dict(self.encoders)
+        for entry in self.spec.vector_fields:
+            if entry.kind == MILVUS_BM25:
+                filled[entry.name] = MilvusBM25(analyzer_params=self.spec.analyzer_params)
+        self.recorded = recipes.recipes_of(self.spec, filled)
+        recipes.save_recipes(self.client, self.name, self.recorded, retry=self.retry)
 
     # ---- properties and lifecycle -------------------------------------------------------------------
 
@@ -178,11 +171,28 @@ class TextCollection:
         return self.spec.name
 
     @property
+    def dense(self) -> Any:
+        """The encoder of the first dense field (None when it was not given)."""
+        return self.encoders.get(self.spec.dense_field) if self.spec.has_dense else None
+
+    @property
+    def sparse(self) -> Any:
+        """The client-side encoder of the first sparse field (None when it was not given, or for Milvus's BM25)."""
+        entry = next((f for f in self.spec.vector_fields if f.kind == SPARSE), None)
+        return None if entry is None else self.encoders.get(entry.name)
+
+    @property
+    def usable_fields(self) -> tuple[VectorField, ...]:
+        """The vector fields this collection can search with the encoders it was opened with."""
+        return tuple(f for f in self.spec.vector_fields if f.server_side or self.encoders.get(f.name) is not None)
+
+    @property
     def modes(self) -> tuple[str, ...]:
         """The search modes this collection can serve with the encoders it was opened with."""
-        dense_ok = self.spec.has_dense and self.dense is not None
-        sparse_ok = self.spec.sparse_mode == "milvus-bm25" or (self.spec.has_sparse and self.sparse is not None)
-        return tuple(m for m, ok in (("dense", dense_ok), ("sparse", sparse_ok), ("hybrid", dense_ok and sparse_ok))
+        usable = self.usable_fields
+        dense_ok = any(f.kind == DENSE for f in usable)
+        sparse_ok = any(f.is_sparse for f in usable)
+        return tuple(m for m, ok in (("dense", dense_ok), ("sparse", sparse_ok), ("hybrid", len(usable) > 1))
                      if ok)
 
     def count(self) -> int:
@@ -195,7 +205,7 @@ class TextCollection:
         return int(rows[0]["count(*)"])
 
     def drop(self) -> None:
-        """Drop the collection and its saved statistics."""
+        """Drop the collection, its saved statistics and its recorded encoders."""
         self._call(lambda: self.client.drop_collection(self.name, timeout=self.retry.timeout),
                    f"dropping collection {self.name!r}")
         stats.delete_blobs(self.client, self.name, retry=self.retry)
@@ -211,20 +221,21 @@ class TextCollection:
         self.close()
 
     def __repr__(self) -> str:
-        return (f"TextCollection(uri={redact_uri(self.uri)!r}, collection={self.name!r}, "
-                f"dense_dim={self.spec.dense_dim}, sparse_mode={self.spec.sparse_mode!r})")
+        fields = ", ".join(f"{f.name}:{f.kind}" + (f"[{f.dim}]" if f.dim else "") for f in self.spec.vector_fields)
+        return f"TextCollection(uri={redact_uri(self.uri)!r}, collection={self.name!r}, fields=[{fields}])"
 
     # ---- BM25 statistics ----------------------------------------------------------------------------
 
     def fit(self, source: Source, *, format: Optional[str] = None, text_field: str = "text",  # noqa: A002
             id_field: str = "id", replace: bool = False) -> None:
-        """Fit the client-side sparse encoder on ``source``'s texts and save its statistics with the collection.
+        """Fit the client-side sparse encoder(s) on ``source``'s texts and save the statistics with the collection.
 
         Refitting changes the vocabulary: vectors already stored were made with the old statistics, so a
         collection that holds documents is refitted only with ``replace=True``, after which its documents must
         be re-ingested with ``on_existing="upsert"`` (or go into a new collection).
         """
-        if self.sparse is None:
+        fitted = stats.statistics_encoders(self.spec.vector_fields, self.encoders)
+        if not fitted:
             raise ValueError("fit() needs a client-side sparse encoder (sparse=BM25EmbeddingFunction(...))")
         if not replace and self.count() > 0:
             raise ValueError(
@@ -232,48 +243,31 @@ class TextCollection:
                 f"would make searches miss them. Pass replace=True (CLI: --replace-statistics) and re-ingest with "
                 f"on_existing='upsert' (CLI: --on-existing upsert), or fit into a new collection"
             )
-        seen = 0
+        for field_name, encoder in fitted:
+            seen = 0
 
-        def texts() -> Any:
-            nonlocal seen
-            for doc in iter_documents(source, format=format, id_field=id_field, text_field=text_field):
-                seen += 1
-                yield doc.text
+            def texts() -> Any:
+                nonlocal seen
+                for doc in iter_documents(source, format=format, id_field=id_field, text_field=text_field):
+                    seen += 1
+                    yield doc.text
 
-        self.sparse.fit(texts())  # streamed: memory follows the vocabulary, not the corpus
-        if seen == 0:
-            raise ValueError("cannot fit BM25 on an empty corpus")
-        self._save_bm25_stats()
+            encoder.fit(texts())  # streamed: memory follows the vocabulary, not the corpus
+            if seen == 0:
+                raise ValueError("cannot fit BM25 on an empty corpus")
+            stats.save_statistics(self.client, self.name, field_name, encoder, retry=self.retry)
 
     def _sync_bm25_stats(self) -> None:
-        if self.spec.sparse_mode != "client" or self.sparse is None:
-            return
-        saved = stats.load_blob(self.client, self.name, _BM25_KIND, retry=self.retry)
-        fitted = _encoder_dim(self.sparse) > 0
-        if saved is None:
-            if fitted:
-                self._save_bm25_stats()
-            return
-        if not fitted:
-            stats.restore_encoder(self.sparse, saved)
-            return
-        mine = stats.encoder_state(self.sparse)
-        if hashlib.sha256(mine).digest() != hashlib.sha256(saved).digest():
+        for field_name, encoder in stats.statistics_encoders(self.spec.vector_fields, self.encoders):
+            if stats.sync_statistics(self.client, self.name, field_name, encoder, retry=self.retry):
+                continue
             raise SchemaMismatchError(
                 f"collection {self.name!r} was encoded with other BM25 statistics than the fitted sparse encoder "
-                f"given. Pass an unfitted encoder to use the collection's statistics (CLI: leave out --bm25-params), "
-                f"or refit with fit(..., replace=True) and re-ingest with on_existing='upsert' (CLI: sparsebolt fit "
-                f"--collection C --replace-statistics, then ingest --on-existing upsert), or use another collection."
+                f"given. Pass an unfitted encoder to use the collection's statistics (CLI: leave out "
+                f"--bm25-params), or refit with fit(..., replace=True) and re-ingest with on_existing='upsert' "
+                f"(CLI: sparsebolt fit --collection C --replace-statistics, then ingest --on-existing upsert), or "
+                f"use another collection."
             )
-
-    def _save_bm25_stats(self) -> None:
-        assert self.sparse is not None
-        stats.save_blob(self.client, self.name, _BM25_KIND, stats.encoder_state(self.sparse), retry=self.retry)
-        config = {
-            "sparse_encoder": _class_path(self.sparse),
-            "dense_encoder": _class_path(self.dense) if self.dense is not None else None,
-        }
-        stats.save_blob(self.client, self.name, _CONFIG_KIND, json.dumps(config).encode(), retry=self.retry)
 
     # ---- ingestion ----------------------------------------------------------------------------------
 
@@ -309,11 +303,17 @@ class TextCollection:
         An unfitted client-side BM25 encoder is first fitted on the whole input (a path or a list; a
         one-shot iterator must be fitted beforehand) and its statistics saved with the collection.
         """
-        if self.spec.has_dense and self.dense is None:
-            raise ValueError(f"collection {self.name!r} has dense vectors: pass its dense encoder (dense=) to ingest")
-        if self.spec.sparse_mode == "client" and self.sparse is None:
-            raise ValueError(f"collection {self.name!r} has sparse vectors: pass its sparse encoder (sparse=) "
-                             "to ingest")
+        for entry in self.spec.vector_fields:
+            if entry.server_side or self.encoders.get(entry.name) is not None:
+                continue
+            if entry.name == "dense" and entry.kind == DENSE:
+                raise ValueError(f"collection {self.name!r} has dense vectors: pass its dense encoder (dense=) to "
+                                 "ingest")
+            if entry.name == "sparse":
+                raise ValueError(f"collection {self.name!r} has sparse vectors: pass its sparse encoder (sparse=) "
+                                 "to ingest")
+            raise ValueError(f"collection {self.name!r} has the vector field {entry.name!r}: pass its encoder "
+                             f"(encoders={{{entry.name!r}: ...}}) to ingest")
         created, self._created = self._created, False
         try:
             summary = self._ingest(source, format=format, id_field=id_field, text_field=text_field,
@@ -330,7 +330,8 @@ class TextCollection:
 
     def _ingest(self, source: Source, *, format: Optional[str], id_field: str, text_field: str,  # noqa: A002
                 batch_size: int, on_existing: str, prefetch: int, show_progress: bool) -> IngestSummary:
-        if self.spec.sparse_mode == "client" and _encoder_dim(self.sparse) <= 0:
+        if any(output_dim(encoder) <= 0
+               for _, encoder in stats.statistics_encoders(self.spec.vector_fields, self.encoders)):
             if not isinstance(source, (str, Path, list, tuple)):
                 raise ValueError(
                     "the sparse encoder is not fitted and the input can only be read once: call "
@@ -398,23 +399,18 @@ class TextCollection:
         return document_id(doc, self.spec)
 
     def _encode_rows(self, docs: list[Document], ids: list[Union[str, int]]) -> list[dict[str, Any]]:
-        texts = [d.text for d in docs]
         for doc, doc_id in zip(docs, ids):
             check_text(doc, doc_id, self.spec.text_max_length)
-        n = len(texts)
-        dense = (dense_matrix(encode_dense(self.dense, texts, queries=False), n, self.spec.dense_dim)
-                 if self.spec.has_dense else None)
-        sparse = sparse_rows(self.sparse.encode_documents(texts), n) if self.spec.sparse_mode == "client" else None
+        columns = encode_columns(self.spec.vector_fields, self.encoders, [d.text for d in docs])
+        values = {name: column_values(column) for name, column in columns.items()}
         reserved = self.spec.reserved_fields
         rows = []
         for i, doc in enumerate(docs):
             row: dict[str, Any] = dict(check_metadata(doc.fields, origin=doc.origin, doc_id=ids[i], reserved=reserved))
             row[self.spec.id_field] = ids[i]
             row[self.spec.text_field] = doc.text
-            if dense is not None:
-                row[self.spec.dense_field] = dense[i]
-            if sparse is not None:
-                row[self.spec.sparse_field] = sparse[i]
+            for name, column in values.items():
+                row[name] = column[i]
             rows.append(row)
         return rows
 
@@ -428,30 +424,8 @@ class TextCollection:
                                  retry=self.retry)
 
     def _store_once(self, ids: list[Union[str, int]], rows: list[dict[str, Any]]) -> None:
-        """After a write that was retried: if an attempt landed late, beside the retry, keep one copy of each id.
-
-        Delete removes every row of a primary key, so the duplicated ids are deleted and written once more.
-        """
-        field = self.spec.id_field
-        if lookup.extra_rows(self.client, self.name, field, ids, dialect=self.dialect, retry=self.retry) == 0:
-            return
-        exact = [i for i in ids if writable(i, self.dialect)]
-        logger.warning("a retried write into %r was stored twice; rewriting its %d rows once", self.name, len(exact))
-        by_id = {row[field]: row for row in rows}
-        for start in range(0, len(exact), 1024):
-            part = exact[start : start + 1024]
-            self._call(lambda part=part: self.client.delete(self.name, filter=ids_expression(field, part, self.dialect),
-                                                            timeout=self.retry.timeout),
-                       f"removing duplicated rows from {self.name!r}")
-            self._call(lambda part=part: self.client.insert(self.name, [by_id[i] for i in part],
-                                                            timeout=self.retry.timeout),
-                       f"rewriting duplicated rows into {self.name!r}")
-        left = lookup.extra_rows(self.client, self.name, field, ids, dialect=self.dialect, retry=self.retry)
-        if left:
-            raise RuntimeError(
-                f"{left} rows of {self.name!r} are stored twice after a retried write and could not be rewritten "
-                f"(their ids hold a newline or carriage return, which this engine cannot name in a delete)"
-            )
+        lookup.store_once(self.client, self.name, self.spec.id_field, ids, rows, dialect=self.dialect,
+                          retry=self.retry)
 
     # ---- search -------------------------------------------------------------------------------------
 
@@ -469,31 +443,35 @@ class TextCollection:
         candidates: Optional[int] = None,
         search_params: Optional[dict[str, Any]] = None,
         rerank: Optional[Callable[..., Any]] = None,
+        fields: Optional[Sequence[str]] = None,
     ) -> Union[list[Hit], list[list[Hit]]]:
         """Search with one query (returns a list of hits) or a list of queries (a list per query).
 
-        ``mode``: ``"dense"``, ``"sparse"`` or ``"hybrid"`` (default: hybrid when both encoders are
-        there, else the one there is). Hybrid runs Milvus's hybrid_search with RRF (``rrf_k``) or
-        weighted fusion (``ranker="weighted"``, ``weights=(dense, sparse)``) over ``candidates`` hits
-        per route (on Milvus Lite 2.x, whose hybrid_search mixes up hits' fields, the same fusion is
-        computed client-side from the two routes). ``filter`` is a Milvus boolean expression over
-        fields; ``output_fields`` are the metadata fields to return. ``rerank`` takes a pymilvus.model
-        reranker (``rerank(query, documents, top_k=limit)``) and reorders the hits by its scores.
-        Scores are higher-is-better.
+        ``mode``: ``"dense"`` (the dense fields), ``"sparse"`` (the sparse ones) or ``"hybrid"`` (every field
+        there is an encoder for; the default when there are several, else the one there is); ``fields`` names
+        the vector fields to search instead. Several fields are fused by Milvus's hybrid_search with RRF
+        (``rrf_k``) or weighted fusion (``ranker="weighted"``, ``weights`` one per field in the collection's
+        order: ``(dense, sparse)``) over ``candidates`` hits per field (on Milvus Lite 2.x, whose
+        hybrid_search mixes up hits' fields, the same fusion is computed client-side from the routes).
+        ``filter`` is a Milvus boolean expression over fields; ``output_fields`` are the metadata fields to
+        return. ``rerank`` takes a pymilvus.model reranker (``rerank(query, documents, top_k=limit)``) and
+        reorders the hits by its scores. Scores are higher-is-better.
         """
         single = isinstance(query, str)
         queries = [query] if single else list(query)
         if not all(isinstance(q, str) for q in queries):
             raise TypeError("queries must be strings")
-        if mode is None:
+        if fields is not None and mode is not None:
+            raise ValueError("pass mode= or fields=, not both: fields names the vector fields to search")
+        if mode is None and fields is None:
             available = self.modes
             if not available:
                 raise ValueError("no encoder to search with: pass dense= and/or sparse= when opening the collection")
             mode = "hybrid" if "hybrid" in available else available[0]
         results = run_search(
-            self.client, self.spec, queries, mode=mode, dense=self.dense, sparse=self.sparse, limit=limit,
-            filter=filter, output_fields=_names(output_fields), ranker=ranker, rrf_k=rrf_k, weights=weights,
-            candidates=candidates, search_params=search_params, rerank=rerank, retry=self.retry, dialect=self.dialect,
+            self.client, self.spec, queries, mode=mode, encoders=self.encoders, limit=limit, filter=filter,
+            output_fields=_names(output_fields), ranker=ranker, rrf_k=rrf_k, weights=weights, candidates=candidates,
+            search_params=search_params, rerank=rerank, retry=self.retry, dialect=self.dialect, fields=fields,
         )
         return results[0] if single else results
 
@@ -501,18 +479,3 @@ class TextCollection:
 
     def _call(self, fn: Callable[[], Any], what: str) -> Any:
         return call_with_retry(fn, self.retry, what=what)
-
-    def _with_stored_metric(self, spec: CollectionSpec) -> CollectionSpec:
-        from dataclasses import replace  # noqa: PLC0415
-
-        if not spec.has_dense:
-            return spec
-        try:
-            info = self._call(lambda: self.client.describe_index(spec.name, spec.dense_field,
-                                                                 timeout=self.retry.timeout),
-                              f"describing the index of {spec.name!r}")
-        except Exception:  # noqa: BLE001 - no index described: keep the caller's metric
-            return spec
-        metric = (info or {}).get("metric_type")
-        return replace(spec, dense_metric=str(metric).upper()) if metric else spec
-

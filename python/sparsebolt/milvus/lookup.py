@@ -3,12 +3,15 @@ Every lookup goes through :mod:`sparsebolt.milvus.expr`, so any id Milvus accept
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Sequence, Union
 
-from sparsebolt.milvus.expr import ids_expression, only_ids
+from sparsebolt.milvus.expr import ids_expression, only_ids, writable
 from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
 
-__all__ = ["stored_ids", "extra_rows", "fetch_rows", "QUERY_WINDOW"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["stored_ids", "extra_rows", "fetch_rows", "store_once", "QUERY_WINDOW"]
 
 DocId = Union[str, int]
 # Milvus answers at most offset + limit <= 16384 rows per query.
@@ -77,3 +80,29 @@ def extra_rows(client: Any, collection: str, field: str, ids: Sequence[DocId], *
         )
         extra += int(rows[0]["count(*)"]) - len({row[field] for row in distinct})
     return extra
+
+
+def store_once(client: Any, collection: str, field: str, ids: list[DocId], rows: list[dict[str, Any]], *,
+               dialect: str, retry: RetryPolicy) -> None:
+    """After a write that was retried: if an attempt landed late, beside the retry, keep one copy of each id.
+
+    Delete removes every row of a primary key, so the duplicated ids are deleted and written once more.
+    """
+    if extra_rows(client, collection, field, ids, dialect=dialect, retry=retry) == 0:
+        return
+    exact = [i for i in ids if writable(i, dialect)]
+    logger.warning("a retried write into %r was stored twice; rewriting its %d rows once", collection, len(exact))
+    by_id = {row[field]: row for row in rows}
+    for start in range(0, len(exact), 1024):
+        part = exact[start : start + 1024]
+        call_with_retry(lambda part=part: client.delete(collection, filter=ids_expression(field, part, dialect),
+                                                        timeout=retry.timeout),
+                        retry, what=f"removing duplicated rows from {collection!r}")
+        call_with_retry(lambda part=part: client.insert(collection, [by_id[i] for i in part], timeout=retry.timeout),
+                        retry, what=f"rewriting duplicated rows into {collection!r}")
+    left = extra_rows(client, collection, field, ids, dialect=dialect, retry=retry)
+    if left:
+        raise RuntimeError(
+            f"{left} rows of {collection!r} are stored twice after a retried write and could not be rewritten "
+            f"(their ids hold a newline or carriage return, which this engine cannot name in a delete)"
+        )

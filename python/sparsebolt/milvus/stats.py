@@ -1,4 +1,4 @@
-"""Small blobs kept with a collection: the BM25 statistics its sparse vectors were made with, and its config.
+"""Small blobs kept with a collection: the BM25 statistics its sparse vectors were made with, and its encoders.
 They live in a metadata collection in the same database, so they travel with Milvus Lite files and servers alike."""
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ import os
 import tempfile
 import time
 import zlib
-from typing import Any, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from sparsebolt.milvus.expr import SERVER, ids_expression, string_literal
 from sparsebolt.milvus.lookup import fetch_rows
 from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
 
-__all__ = ["META_COLLECTION", "save_blob", "load_blob", "delete_blobs", "encoder_state", "restore_encoder"]
+__all__ = ["META_COLLECTION", "save_blob", "load_blob", "delete_blobs", "encoder_state", "restore_encoder",
+           "keeps_statistics", "statistics_kind", "statistics_encoders", "save_statistics", "sync_statistics"]
 
 META_COLLECTION = "sparsebolt_meta"
 # base64 text per row; under Milvus's 65,535-byte VARCHAR limit.
@@ -161,3 +162,55 @@ def restore_encoder(encoder: Any, data: bytes) -> Any:
         return encoder
     finally:
         os.unlink(path)
+
+
+# ---- BM25 statistics per field --------------------------------------------------------------------------------
+
+BM25_KIND = "bm25"
+
+
+def keeps_statistics(encoder: Any) -> bool:
+    """A corpus-fitted encoder (BM25) whose statistics the collection keeps: it has ``fit``, ``save`` and ``load``."""
+    return all(callable(getattr(encoder, name, None)) for name in ("fit", "save", "load"))
+
+
+def statistics_kind(field_name: str) -> str:
+    """The blob kind of a field's statistics; the field named "sparse" keeps the key every earlier collection
+    (and ``sparsebolt fit --collection``) uses."""
+    return BM25_KIND if field_name == "sparse" else f"{BM25_KIND}.{field_name}"
+
+
+def statistics_encoders(vector_fields: Sequence[Any], encoders: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(field name, encoder) for each distinct client-side encoder whose statistics are kept, first field first."""
+    seen: set[int] = set()
+    out = []
+    for entry in vector_fields:
+        encoder = encoders.get(entry.name)
+        if entry.kind == "sparse" and encoder is not None and keeps_statistics(encoder) and id(encoder) not in seen:
+            seen.add(id(encoder))
+            out.append((entry.name, encoder))
+    return out
+
+
+def save_statistics(client: Any, collection: str, field_name: str, encoder: Any, *,
+                    retry: RetryPolicy = RetryPolicy()) -> None:
+    save_blob(client, collection, statistics_kind(field_name), encoder_state(encoder), retry=retry)
+
+
+def sync_statistics(client: Any, collection: str, field_name: str, encoder: Any, *,
+                    retry: RetryPolicy = RetryPolicy()) -> bool:
+    """Saved statistics go into an unfitted ``encoder``; a fitted one's are saved when none are. False when both
+    exist and differ (the caller says what to do)."""
+    saved = load_blob(client, collection, statistics_kind(field_name), retry=retry)
+    try:
+        fitted = int(encoder.dim) > 0
+    except Exception:  # noqa: BLE001 - an unfitted encoder may raise instead of answering 0
+        fitted = False
+    if saved is None:
+        if fitted:
+            save_statistics(client, collection, field_name, encoder, retry=retry)
+        return True
+    if not fitted:
+        restore_encoder(encoder, saved)
+        return True
+    return hashlib.sha256(encoder_state(encoder)).digest() == hashlib.sha256(saved).digest()

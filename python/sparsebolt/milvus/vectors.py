@@ -1,14 +1,18 @@
-"""Encoder outputs to Milvus row values: dense matrices checked for shape, sparse CSR rows as {index: weight}.
-One conversion per batch (``tolist`` once, then slices), never one scipy row object per document."""
+"""Encoder outputs checked as Milvus values: dense matrices checked for shape, sparse CSR in canonical form and as
+rows of {index: weight}. One conversion per batch (``tolist`` once, then slices), never one scipy row per document."""
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+import functools
+import inspect
+import typing
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["dense_matrix", "encode_dense", "sparse_rows", "sparse_query_dicts", "EMPTY_SPARSE_INDEX",
-           "EMPTY_SPARSE_WEIGHT"]
+__all__ = ["dense_matrix", "encode_dense", "has_array_encode", "SparseColumn", "sparse_column", "sparse_rows",
+           "sparse_query_dicts", "EMPTY_SPARSE_INDEX", "EMPTY_SPARSE_WEIGHT"]
 
 # Milvus's largest sparse index (2**32 - 2). Milvus Lite 3.x refuses a stored sparse vector without a nonzero
 # weight, so a document with no known term gets this one tiny weight: no query ever has this index, so it
@@ -38,20 +42,44 @@ def dense_matrix(vectors: Any, n: int, dim: Optional[int]) -> np.ndarray:
 
 
 def encode_dense(encoder: Any, texts: Sequence[str], *, queries: bool) -> Any:
-    """``encoder.encode_documents``/``encode_queries`` of ``texts``, through sparsebolt's 2-D fast path when it applies.
+    """``encoder.encode_documents``/``encode_queries`` of ``texts``, through a 2-D fast path when the encoder has one.
 
-    sparsebolt's ONNX encoders have ``encode(texts) -> (n, dim)`` array, which skips building one array per text;
-    it adds no instruction prefix, so it is used only when the encoder has none for this side.
+    An encoder whose class declares ``encode(texts) -> numpy.ndarray`` (sparsebolt's ONNX encoders do) returns one
+    ``(n, dim)`` array, which skips building one array per text. ``encode`` adds no instruction prefix, so it is
+    used only when the encoder has none for this side; an ``encode`` without that declared return type may mean
+    something else and is never called.
     """
-    fast = getattr(encoder, "encode", None)
-    instruction = getattr(encoder, "query_instruction" if queries else "doc_instruction", "")
-    if fast is not None and not instruction and type(encoder).__module__.startswith("sparsebolt.dense"):
-        return fast(list(texts))
+    if has_array_encode(encoder, queries=queries):
+        return encoder.encode(list(texts))
     return (encoder.encode_queries if queries else encoder.encode_documents)(list(texts))
+
+
+def has_array_encode(encoder: Any, *, queries: bool) -> bool:
+    """Whether ``encoder.encode(texts)`` is declared to return the (n, dim) ndarray that ``encode_queries``
+    (``queries``) or ``encode_documents`` would give as rows: no instruction for that side."""
+    if getattr(encoder, "query_instruction" if queries else "doc_instruction", ""):
+        return False
+    method = getattr(type(encoder), "encode", None)
+    return callable(method) and _returns_ndarray(method)
+
+
+@functools.lru_cache(maxsize=256)
+def _returns_ndarray(method: Callable[..., Any]) -> bool:
+    function = inspect.unwrap(method)
+    try:
+        declared = typing.get_type_hints(function).get("return")
+    except Exception:  # noqa: BLE001 - an annotation naming something not importable here: read it as text
+        declared = getattr(function, "__annotations__", {}).get("return")
+    if isinstance(declared, str):
+        return declared in ("np.ndarray", "numpy.ndarray", "ndarray")
+    return declared is np.ndarray
 
 
 def _csr_parts(matrix: Any, n: int, *, queries: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not hasattr(matrix, "indptr"):
+        if not hasattr(matrix, "tocsr"):
+            raise TypeError(f"the sparse encoder returned {type(matrix).__name__}; expected a scipy sparse matrix "
+                            f"(csr_array) with one row per text")
         matrix = matrix.tocsr()
     if not matrix.has_canonical_format:  # duplicate or unsorted indices: sum them, as scipy does
         matrix = matrix.copy()
@@ -69,19 +97,52 @@ def _csr_parts(matrix: Any, n: int, *, queries: bool = False) -> tuple[np.ndarra
     return np.asarray(matrix.indptr), indices, data
 
 
-def sparse_rows(matrix: Any, n: int) -> list[dict[int, float]]:
-    """CSR ``matrix`` (n rows) as Milvus sparse rows; rows without a nonzero weight get the placeholder."""
+@dataclass(frozen=True)
+class SparseColumn:
+    """A batch of sparse vectors in canonical CSR form: per row, sorted unique indices below Milvus's limit, and
+    finite nonzero weights (float32). Rows may be empty; :meth:`rows` gives Milvus a placeholder for those."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def rows(self) -> list[dict[int, float]]:
+        """Milvus sparse rows; a row without a nonzero weight gets the placeholder (see EMPTY_SPARSE_INDEX)."""
+        idx, val, bounds = self.indices.tolist(), self.data.tolist(), self.indptr.tolist()
+        empty = {EMPTY_SPARSE_INDEX: EMPTY_SPARSE_WEIGHT}
+        return [dict(zip(idx[bounds[i] : bounds[i + 1]], val[bounds[i] : bounds[i + 1]])) or dict(empty)
+                for i in range(len(self))]
+
+
+def sparse_column(matrix: Any, n: int) -> SparseColumn:
+    """CSR ``matrix`` (n document rows) checked and made canonical: duplicates summed, indices sorted, explicit
+    zeros dropped; ValueError for NaN, negative weights or indices Milvus cannot hold."""
     indptr, indices, data = _csr_parts(matrix, n)
     if data.size and not data.all():  # explicit zeros: Milvus wants none, so drop them first
         keep = data != 0
         row_of = np.repeat(np.arange(n), np.diff(indptr))
         indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of[keep], minlength=n))])
         indices, data = indices[keep], data[keep]
-    idx = indices.tolist()
-    val = data.tolist()
-    bounds = indptr.tolist()
-    empty = {EMPTY_SPARSE_INDEX: EMPTY_SPARSE_WEIGHT}
-    return [dict(zip(idx[bounds[i] : bounds[i + 1]], val[bounds[i] : bounds[i + 1]])) or dict(empty) for i in range(n)]
+    return SparseColumn(np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int64),
+                        np.asarray(data, dtype=np.float32))
+
+
+def sparse_rows(matrix: Any, n: int) -> list[dict[int, float]]:
+    """CSR ``matrix`` (n rows) as Milvus sparse rows; rows without a nonzero weight get the placeholder."""
+    return sparse_column(matrix, n).rows()
+
+
+def sparse_dicts(matrix: Any, n: int) -> list[dict[int, float]]:
+    """CSR query rows as sparse dicts holding only weights > 0 (a row with none is ``{}``)."""
+    indptr, indices, data = _csr_parts(matrix, n, queries=True)
+    idx, val, bounds = indices.tolist(), data.tolist(), indptr.tolist()
+    return [
+        {k: v for k, v in zip(idx[bounds[i] : bounds[i + 1]], val[bounds[i] : bounds[i + 1]]) if v > 0.0}
+        for i in range(n)
+    ]
 
 
 def sparse_query_dicts(encoder: Any, queries: Sequence[str]) -> list[dict[int, float]]:
@@ -98,9 +159,4 @@ def sparse_query_dicts(encoder: Any, queries: Sequence[str]) -> list[dict[int, f
             d = fast(q)
             out.append({int(k): float(v) for k, v in d.items() if v > 0.0})
         return out
-    indptr, indices, data = _csr_parts(encoder.encode_queries(list(queries)), len(queries), queries=True)
-    idx, val, bounds = indices.tolist(), data.tolist(), indptr.tolist()
-    return [
-        {k: v for k, v in zip(idx[bounds[i] : bounds[i + 1]], val[bounds[i] : bounds[i + 1]]) if v > 0.0}
-        for i in range(len(queries))
-    ]
+    return sparse_dicts(encoder.encode_queries(list(queries)), len(queries))

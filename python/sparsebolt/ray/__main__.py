@@ -8,7 +8,15 @@ import json
 import sys
 from typing import Any, Optional, Sequence
 
-from sparsebolt.cli_errors import configure_logging, run_reporting_errors
+from sparsebolt.cli_encoders import (
+    add_analyzer_args,
+    analyzer_options,
+    default_recipes,
+    encoder_recipes,
+    flag_recipes,
+    recorded_encoders,
+)
+from sparsebolt.cli_errors import CliError, configure_logging, run_reporting_errors
 
 __all__ = ["main", "build_parser"]
 
@@ -29,10 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--collection", default="documents", help="collection name (default: documents)")
     p.add_argument("--token", default="", help="token for a secured server (user:password or API key)")
     p.add_argument("--db-name", default="", help="Milvus database (default: the server's default)")
-    p.add_argument("--dense", choices=["minilm", "minilm-int8", "none"], default="minilm",
-                   help="dense encoder built on each worker (default: minilm, all-MiniLM-L6-v2 fp32)")
-    p.add_argument("--sparse", choices=["bm25", "none"], default="bm25",
-                   help="bm25: fitted across the cluster, or taken from the collection on a re-run (default)")
+    p.add_argument("--dense", choices=["minilm", "minilm-int8", "none"], default=None,
+                   help="dense encoder of a new collection, built on each worker (default: minilm, all-MiniLM-L6-v2 "
+                        "fp32; an existing collection uses the encoder recorded with it)")
+    p.add_argument("--sparse", choices=["bm25", "none"], default=None,
+                   help="bm25: fitted across the cluster, or taken from the collection on a re-run (default; an "
+                        "existing collection uses its recorded analyzer)")
     p.add_argument("--id-type", choices=["str", "int"], default="str", help="primary key type for a new collection")
     p.add_argument("--batch-size", type=int, default=256, help="documents per Milvus insert (default: 256)")
     p.add_argument("--rows-per-call", type=int, default=2048, help="documents per worker call (default: 2048)")
@@ -50,18 +60,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action="store_true", help="draw a progress bar on stderr")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     p.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    add_analyzer_args(p)
     return parser
 
 
-def _dense(choice: str, cpus: float, gpus: float) -> Any:
-    if choice == "none":
-        return None
+def _encoders(args: argparse.Namespace, retry: Any) -> tuple[Any, Any]:
+    """(dense factory, unfitted BM25 encoder): those recorded with an existing collection, else the flags'."""
     import functools  # noqa: PLC0415
 
-    from sparsebolt.dense import DefaultEmbeddingFunction  # noqa: PLC0415
+    from sparsebolt.encoders import build_encoder  # noqa: PLC0415
+    from sparsebolt.milvus.connection import connect  # noqa: PLC0415
 
-    return functools.partial(DefaultEmbeddingFunction, precision="int8" if choice == "minilm-int8" else "fp32",
-                             threads=max(1, int(cpus)), device="cuda" if gpus > 0 else "cpu")
+    flags = flag_recipes(args.dense, args.sparse, analyzer_options(args))
+    recorded = None
+    if not args.drop:
+        client = connect(args.uri, token=args.token, db_name=args.db_name, retry=retry)
+        try:
+            recorded = recorded_encoders(client, args.collection, retry)
+        finally:
+            client.close()
+    chosen = encoder_recipes(args.collection, recorded, flags, default_recipes())
+    others = sorted(name for name, recipe in chosen.items() if recipe is not None and name not in ("dense", "sparse"))
+    if others:
+        raise CliError(f"collection {args.collection!r} has the vector fields {others} besides dense and sparse; "
+                       f"the Ray job fills the dense and sparse fields only")
+    dense_recipe, sparse_recipe = chosen.get("dense"), chosen.get("sparse")
+    for recipe in (dense_recipe, sparse_recipe):
+        if recipe is not None and not recipe.reconstructible:
+            raise CliError(f"collection {args.collection!r} was made with {recipe.describe()}, which the command "
+                           f"line cannot build again; run sparsebolt.ray.ingest from Python with that encoder")
+    if sparse_recipe is not None and sparse_recipe.name != "bm25":
+        raise CliError(f"the Ray job fills client-side BM25 fields only; collection {args.collection!r} has "
+                       f"{sparse_recipe.describe()}")
+    threads = max(1, int(args.cpus_per_worker))
+    # A factory, not an encoder: each worker builds its own (an ONNX session does not pickle).
+    dense = None if dense_recipe is None else functools.partial(
+        build_encoder, dense_recipe, threads=threads, device="cuda" if args.gpus_per_worker > 0 else "cpu")
+    sparse = None if sparse_recipe is None else build_encoder(sparse_recipe, num_workers=threads)
+    return dense, sparse
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -80,22 +116,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
-    sparse = None
-    if args.sparse == "bm25":
-        from sparsebolt.sparse import BM25EmbeddingFunction  # noqa: PLC0415
-
-        sparse = BM25EmbeddingFunction(num_workers=max(1, int(args.cpus_per_worker)))
+    retry = RetryPolicy(attempts=args.retries, timeout=args.timeout)
+    dense, sparse = _encoders(args, retry)
     ray.init(address=args.address, num_cpus=args.num_cpus, include_dashboard=False,
              log_to_driver=args.verbose, configure_logging=False)
     try:
         summary = ingest(
-            args.paths, uri=args.uri, collection=args.collection, dense=_dense(args.dense, args.cpus_per_worker,
-                                                                               args.gpus_per_worker),
-            sparse=sparse, token=args.token, db_name=args.db_name, format=args.format, id_field=args.id_field,
-            text_field=args.text_field, id_type=args.id_type, on_existing=args.on_existing,
-            batch_size=args.batch_size, rows_per_call=args.rows_per_call, workers=args.workers,
-            num_cpus=args.cpus_per_worker, num_gpus=args.gpus_per_worker, drop_existing=args.drop,
-            retry=RetryPolicy(attempts=args.retries, timeout=args.timeout), show_progress=args.progress,
+            args.paths, uri=args.uri, collection=args.collection, dense=dense, sparse=sparse, token=args.token,
+            db_name=args.db_name, format=args.format, id_field=args.id_field, text_field=args.text_field,
+            id_type=args.id_type, on_existing=args.on_existing, batch_size=args.batch_size,
+            rows_per_call=args.rows_per_call, workers=args.workers, num_cpus=args.cpus_per_worker,
+            num_gpus=args.gpus_per_worker, drop_existing=args.drop, retry=retry, show_progress=args.progress,
         )
     finally:
         ray.shutdown()

@@ -6,16 +6,18 @@ from __future__ import annotations
 import logging
 import pickle
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from sparsebolt.ray._ray import actor_pool, require_ray
 from sparsebolt.ray.documents import TEXT
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["encode_documents", "dense_factory", "SparseRecipe", "DENSE", "SPARSE_INDICES", "SPARSE_VALUES"]
+__all__ = ["encode_documents", "dense_factory", "SparseRecipe", "arrow_columns", "DENSE", "SPARSE_INDICES",
+           "SPARSE_VALUES"]
 
 DENSE, SPARSE_INDICES, SPARSE_VALUES = "dense", "sparse_indices", "sparse_values"
+_INT32_INDEX_LIMIT = 2**31  # indices below this fit Arrow int32, as every BM25 vocabulary does
 
 _FACTORY_ADVICE = (
     "encoders are built once on each Ray worker: pass a class or a zero-argument factory, e.g. "
@@ -137,31 +139,54 @@ class _EncodeBatches:
 
     def __init__(self, dense: Optional[Callable[[], Any]], sparse: Optional[SparseRecipe], text_column: str,
                  threads: int) -> None:
-        self.dense = dense() if dense is not None else None
-        self.sparse = sparse.build() if sparse is not None else None
+        from sparsebolt.milvus.fields import VectorField, output_dim, with_encoder_dim  # noqa: PLC0415
+
+        self.encoders: dict[str, Any] = {}
+        self.fields = []
+        if dense is not None:
+            self.encoders[DENSE] = dense()
+            self.fields.append(with_encoder_dim(VectorField(DENSE, "dense"), self.encoders[DENSE]))
+        if sparse is not None:
+            self.encoders["sparse"] = sparse.build()
+            self.fields.append(VectorField("sparse", "sparse"))
+        self.dims = {f.name: output_dim(self.encoders[f.name], f.output) for f in self.fields}
         self.text_column = text_column
-        logger.debug("encoder worker ready (dense=%s, sparse=%s, %d threads)", type(self.dense).__name__,
-                     type(self.sparse).__name__, threads)
+        logger.debug("encoder worker ready (dense=%s, sparse=%s, %d threads)",
+                     type(self.encoders.get(DENSE)).__name__, type(self.encoders.get("sparse")).__name__, threads)
 
     def __call__(self, batch: Any) -> Any:
-        import pyarrow as pa  # noqa: PLC0415
+        from sparsebolt.milvus.columns import encode_columns  # noqa: PLC0415
 
-        from sparsebolt.milvus.vectors import dense_matrix  # noqa: PLC0415
-
-        texts = batch.column(self.text_column).to_pylist()
-        n = len(texts)
-        if self.dense is not None:
-            matrix = dense_matrix(self.dense.encode_documents(texts), n, int(self.dense.dim))
-            flat = pa.array(matrix.reshape(-1), type=pa.float32())
-            batch = batch.append_column(DENSE, pa.FixedSizeListArray.from_arrays(flat, matrix.shape[1]))
-        if self.sparse is not None:
-            csr = self.sparse.encode_documents(texts)
-            offsets = pa.array(csr.indptr.astype("int32", copy=False), type=pa.int32())
-            indices = pa.array(csr.indices.astype("int32", copy=False), type=pa.int32())
-            values = pa.array(csr.data.astype("float32", copy=False), type=pa.float32())
-            batch = batch.append_column(SPARSE_INDICES, pa.ListArray.from_arrays(offsets, indices))
-            batch = batch.append_column(SPARSE_VALUES, pa.ListArray.from_arrays(offsets, values))
+        columns = encode_columns(self.fields, self.encoders, batch.column(self.text_column).to_pylist())
+        for name, array in arrow_columns(columns, self.dims).items():
+            batch = batch.append_column(name, array)
         return batch
+
+
+def arrow_columns(columns: Mapping[str, Any], dims: Optional[Mapping[str, int]] = None) -> dict[str, Any]:
+    """Checked Milvus columns (:func:`sparsebolt.milvus.columns.encode_columns`) as Arrow arrays: a dense field
+    becomes a fixed-size list of float32 named after it; a sparse field ``f`` becomes ``f_indices`` and
+    ``f_values``, list columns holding each row's term ids and weights (an empty row stays empty). Term ids are
+    int32 when the field's encoder has a dim (``dims[f]``) of at most 2**31, else uint32 (Milvus's own type),
+    so one job's batches always share a schema."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    from sparsebolt.milvus.vectors import SparseColumn  # noqa: PLC0415
+
+    out: dict[str, Any] = {}
+    for name, column in columns.items():
+        if not isinstance(column, SparseColumn):
+            flat = pa.array(column.reshape(-1), type=pa.float32())
+            out[name] = pa.FixedSizeListArray.from_arrays(flat, column.shape[1])
+            continue
+        dim = (dims or {}).get(name, 0)
+        index_type = pa.int32() if 0 < dim <= _INT32_INDEX_LIMIT else pa.uint32()
+        offsets = pa.array(column.indptr.astype("int32", copy=False), type=pa.int32())
+        indices = pa.array(column.indices.astype(index_type.to_pandas_dtype(), copy=False), type=index_type)
+        values = pa.array(column.data, type=pa.float32())
+        out[f"{name}_indices"] = pa.ListArray.from_arrays(offsets, indices)
+        out[f"{name}_values"] = pa.ListArray.from_arrays(offsets, values)
+    return out
 
 
 def _threads(num_cpus: float) -> int:

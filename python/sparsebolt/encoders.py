@@ -1,0 +1,320 @@
+"""Encoders by name: a registry of factories (``minilm``, ``onnx``, ``bm25``, ``milvus-bm25``) and the recipe of an
+encoder, its registry name and JSON-safe config, from which the same encoder is built again anywhere.
+
+A collection records the recipes of the encoders it was made with (see :mod:`sparsebolt.milvus.recipes`), so that
+the command lines, a Ray job or an evaluation reopen it with the same model and analyzer. An encoder that no
+registered kind describes gets a recipe naming its class, marked as not reconstructible.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
+
+__all__ = ["Recipe", "EncoderKind", "register", "registered", "recipe_of", "build_encoder", "make_recipe",
+           "MINILM", "ONNX", "BM25", "MILVUS_BM25"]
+
+MINILM, ONNX, BM25, MILVUS_BM25 = "minilm", "onnx", "bm25", "milvus-bm25"
+_MINILM_NAMES = ("sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2")
+_RUNTIME = ("threads", "device", "num_workers")
+"""Options that change how fast an encoder runs, never its vectors: given when building, never recorded."""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to build an encoder again: ``name`` in the registry and its ``config`` (JSON-safe), or, for an
+    encoder no registered kind describes, ``name`` None and only ``class_path`` (not reconstructible)."""
+
+    name: Optional[str]
+    config: Mapping[str, Any] = field(default_factory=dict)
+    class_path: str = ""
+
+    @property
+    def reconstructible(self) -> bool:
+        return self.name is not None and self.name in _REGISTRY
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "config": dict(self.config), "class": self.class_path}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Recipe":
+        if not isinstance(data, Mapping) or not isinstance(data.get("config", {}), Mapping):
+            raise ValueError(f"not an encoder recipe: {data!r}")
+        return cls(data.get("name"), dict(data.get("config") or {}), str(data.get("class") or ""))
+
+    def differences(self, other: "Recipe") -> list[str]:
+        """What differs between this recipe and ``other``, one ``what: this vs other`` per difference."""
+        if self.name != other.name:
+            return [f"encoder: {self.describe()} vs {other.describe()}"]
+        if self.name is None and self.class_path != other.class_path:
+            return [f"encoder class: {self.class_path} vs {other.class_path}"]
+        return _diff(self.config, other.config, "")
+
+    def describe(self) -> str:
+        """One line for messages: ``bm25(k1=1.5, ...)``, or the class of an unregistered encoder."""
+        if self.name is None:
+            return f"{self.class_path or 'an encoder'} (not in sparsebolt.encoders' registry)"
+        return f"{self.name}({', '.join(f'{k}={_short(v)}' for k, v in self.config.items())})"
+
+
+@dataclass(frozen=True)
+class EncoderKind:
+    """A registry entry: ``build(config, runtime)`` makes an encoder; ``describe(encoder)`` is its config when
+    this kind builds encoders like it, else None."""
+
+    name: str
+    build: Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+    describe: Callable[[Any], Optional[dict[str, Any]]]
+
+
+_REGISTRY: dict[str, EncoderKind] = {}
+
+
+def register(name: str, build: Callable[[Mapping[str, Any], Mapping[str, Any]], Any],
+             describe: Callable[[Any], Optional[dict[str, Any]]]) -> None:
+    """Adds (or replaces) encoder kind ``name``. Kinds are asked to describe an encoder in registration order,
+    so register a specific kind before a general one. ``describe`` must return JSON-safe values only."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"an encoder kind needs a non-empty name, got {name!r}")
+    if not callable(build) or not callable(describe):
+        raise TypeError("build and describe must be callables")
+    _REGISTRY[name] = EncoderKind(name, build, describe)
+
+
+def registered() -> tuple[str, ...]:
+    """The registered encoder kinds, in the order they describe encoders."""
+    return tuple(_REGISTRY)
+
+
+def recipe_of(encoder: Any) -> Recipe:
+    """The recipe of ``encoder``: the first registered kind that describes it, else its class (not
+    reconstructible; the config then holds what can be compared: its dim, its analyzer's class)."""
+    path = _class_path(encoder)
+    for kind in _REGISTRY.values():
+        config = kind.describe(encoder)
+        if config is not None:
+            return Recipe(kind.name, config, path)
+    return Recipe(None, _unregistered_config(encoder), path)
+
+
+def build_encoder(recipe: Recipe, **runtime: Any) -> Any:
+    """A new encoder from ``recipe``; ``runtime`` options (``threads``, ``device``, ``num_workers``) only
+    change speed. ValueError when the recipe's kind is not registered."""
+    unknown = sorted(set(runtime) - set(_RUNTIME))
+    if unknown:
+        raise TypeError(f"unknown runtime options {unknown}; the options are {list(_RUNTIME)}")
+    if not recipe.reconstructible:
+        raise ValueError(f"cannot build {recipe.describe()}: only registered encoder kinds "
+                         f"({list(_REGISTRY)}) can be built again; pass the encoder itself")
+    return _REGISTRY[str(recipe.name)].build(recipe.config, runtime)
+
+
+def make_recipe(name: str, **options: Any) -> Recipe:
+    """The recipe of kind ``name`` with ``options`` over its defaults, as ``recipe_of`` would give it (options
+    are checked by building the analyzer part only: no model is loaded)."""
+    defaults = _DEFAULTS.get(name)
+    if defaults is None:
+        raise ValueError(f"unknown encoder kind {name!r}; the kinds are {list(_REGISTRY)}")
+    config = _merge(defaults(), options)
+    return Recipe(name, config, _CLASS_PATHS.get(name, ""))
+
+
+# ---- dense: sparsebolt's ONNX encoders ----------------------------------------------------------------------
+
+
+def _onnx_class() -> Any:
+    module = sys.modules.get("sparsebolt.dense")  # loaded whenever one of its encoders exists
+    return getattr(module, "OnnxEmbeddingFunction", None)
+
+
+def _describe_onnx(encoder: Any) -> Optional[dict[str, Any]]:
+    cls = _onnx_class()
+    if cls is None or not isinstance(encoder, cls):
+        return None
+    config: dict[str, Any] = {
+        "model_name": str(encoder.model_name),
+        "precision": str(encoder.precision),
+        "normalize_embeddings": bool(encoder.normalize_embeddings),
+        "query_instruction": str(encoder.query_instruction),
+        "doc_instruction": str(encoder.doc_instruction),
+    }
+    max_length = getattr(getattr(encoder, "tokenizer", None), "max_length", None)
+    if isinstance(max_length, int):
+        config["max_seq_length"] = max_length
+    return config
+
+
+def _describe_minilm(encoder: Any) -> Optional[dict[str, Any]]:
+    config = _describe_onnx(encoder)
+    if config is None or config["model_name"] not in _MINILM_NAMES:
+        return None
+    del config["model_name"]
+    return config
+
+
+def _build_onnx(config: Mapping[str, Any], runtime: Mapping[str, Any]) -> Any:
+    from sparsebolt.dense import OnnxEmbeddingFunction  # noqa: PLC0415 - loads onnxruntime
+
+    options = dict(config)
+    model_name = options.pop("model_name", _MINILM_NAMES[0])
+    return OnnxEmbeddingFunction(model_name, **options, **{k: v for k, v in runtime.items()
+                                                          if k in ("threads", "device")})
+
+
+def _onnx_defaults() -> dict[str, Any]:
+    return {"model_name": _MINILM_NAMES[0], "precision": "fp32", "normalize_embeddings": True,
+            "query_instruction": "", "doc_instruction": ""}
+
+
+def _minilm_defaults() -> dict[str, Any]:
+    config = _onnx_defaults()
+    del config["model_name"]
+    return config
+
+
+# ---- sparse: sparsebolt's BM25 with its native analyzer -----------------------------------------------------
+
+
+def _describe_bm25(encoder: Any) -> Optional[dict[str, Any]]:
+    module = sys.modules.get("sparsebolt.sparse")
+    cls, analyzer_cls = getattr(module, "BM25EmbeddingFunction", None), getattr(module, "Analyzer", None)
+    if cls is None or analyzer_cls is None or not isinstance(encoder, cls) or not isinstance(encoder.analyzer,
+                                                                                             analyzer_cls):
+        return None  # a Python analyzer cannot be written down: the encoder is then described by its classes
+    return {"k1": float(encoder.k1), "b": float(encoder.b), "epsilon": float(encoder.epsilon),
+            "analyzer": analyzer_config(encoder.analyzer)}
+
+
+def analyzer_config(analyzer: Any) -> dict[str, Any]:
+    """A native analyzer's settings: ``lowercase``, ``stemmer`` and ``stopwords`` (the name of a shipped list
+    when it is one, else the sorted words)."""
+    words = sorted(set(analyzer.stopwords))
+    return {"lowercase": bool(analyzer.lowercase), "stemmer": str(analyzer.stemmer),
+            "stopwords": _stopword_list_name(words) or words}
+
+
+def _stopword_list_name(words: list[str]) -> Optional[str]:
+    from sparsebolt.sparse.stopwords import stopwords  # noqa: PLC0415
+
+    for language in ("english",):
+        if words == sorted(set(stopwords(language))):
+            return language
+    return None
+
+
+def _build_bm25(config: Mapping[str, Any], runtime: Mapping[str, Any]) -> Any:
+    from sparsebolt.sparse import BM25EmbeddingFunction  # noqa: PLC0415
+
+    options = {k: config[k] for k in ("k1", "b", "epsilon") if k in config}
+    return BM25EmbeddingFunction(build_analyzer(config.get("analyzer", {})), **options,
+                                 num_workers=runtime.get("num_workers"))
+
+
+def build_analyzer(config: Mapping[str, Any]) -> Any:
+    """The native analyzer of ``config`` (see :func:`analyzer_config`; missing keys take the English defaults)."""
+    from sparsebolt.sparse import Analyzer, build_default_analyzer  # noqa: PLC0415
+    from sparsebolt.sparse.stopwords import stopwords  # noqa: PLC0415
+
+    settings = _merge(_analyzer_defaults(), config)
+    if settings == _analyzer_defaults():
+        return build_default_analyzer("en")
+    words = settings["stopwords"]
+    if isinstance(words, str):
+        words = stopwords(words)
+    elif not isinstance(words, (list, tuple)):
+        raise TypeError(f"stopwords must be a list name such as 'english' or a list of words, got {words!r}")
+    return Analyzer("custom", lowercase=bool(settings["lowercase"]), stopwords=list(words),
+                    stemmer=settings["stemmer"])
+
+
+def _analyzer_defaults() -> dict[str, Any]:
+    return {"lowercase": True, "stemmer": "english", "stopwords": "english"}
+
+
+def _bm25_defaults() -> dict[str, Any]:
+    return {"k1": 1.5, "b": 0.75, "epsilon": 0.25, "analyzer": _analyzer_defaults()}
+
+
+# ---- Milvus's own BM25 ------------------------------------------------------------------------------------
+
+
+def _describe_milvus_bm25(encoder: Any) -> Optional[dict[str, Any]]:
+    module = sys.modules.get("sparsebolt.milvus.schema")
+    cls = getattr(module, "MilvusBM25", None)
+    if cls is None or not isinstance(encoder, cls):
+        return None
+    params = encoder.analyzer_params
+    return {"analyzer_params": None if params is None else dict(params)}
+
+
+def _build_milvus_bm25(config: Mapping[str, Any], runtime: Mapping[str, Any]) -> Any:
+    from sparsebolt.milvus.schema import MilvusBM25  # noqa: PLC0415
+
+    return MilvusBM25(analyzer_params=config.get("analyzer_params"))
+
+
+# ---- helpers ----------------------------------------------------------------------------------------------
+
+
+def _unregistered_config(encoder: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    fits = callable(getattr(encoder, "fit", None))  # a fitted encoder's dim follows its corpus: not a fact of it
+    dim = None if fits else getattr(encoder, "dim", None)
+    if isinstance(dim, int) and not isinstance(dim, bool):
+        config["dim"] = dim
+    elif isinstance(dim, Mapping) and all(isinstance(v, int) for v in dim.values()):
+        config["dim"] = {str(k): int(v) for k, v in dim.items()}
+    analyzer = getattr(encoder, "analyzer", None)
+    if analyzer is not None:
+        config["analyzer"] = _class_path(analyzer)
+    return config
+
+
+def _class_path(obj: Any) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _merge(base: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in options.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _diff(a: Mapping[str, Any], b: Mapping[str, Any], prefix: str) -> list[str]:
+    out = []
+    for key in sorted(set(a) | set(b), key=str):
+        left, right = a.get(key), b.get(key)
+        if isinstance(left, Mapping) and isinstance(right, Mapping):
+            out.extend(_diff(left, right, f"{prefix}{key}."))
+        elif left != right:
+            out.append(f"{prefix}{key}: {_short(left)} vs {_short(right)}")
+    return out
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, (list, tuple)) and len(value) > 6:
+        return f"[{len(value)} words: {', '.join(map(repr, value[:3]))}, ...]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}={_short(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+_DEFAULTS: dict[str, Callable[[], dict[str, Any]]] = {
+    MINILM: _minilm_defaults, ONNX: _onnx_defaults, BM25: _bm25_defaults,
+    MILVUS_BM25: lambda: {"analyzer_params": None},
+}
+_CLASS_PATHS = {MINILM: "sparsebolt.dense.encoder.OnnxEmbeddingFunction",
+                ONNX: "sparsebolt.dense.encoder.OnnxEmbeddingFunction",
+                BM25: "sparsebolt.sparse.bm25.BM25EmbeddingFunction",
+                MILVUS_BM25: "sparsebolt.milvus.schema.MilvusBM25"}
+
+register(MINILM, _build_onnx, _describe_minilm)
+register(ONNX, _build_onnx, _describe_onnx)
+register(BM25, _build_bm25, _describe_bm25)
+register(MILVUS_BM25, _build_milvus_bm25, _describe_milvus_bm25)
