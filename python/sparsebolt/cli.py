@@ -304,7 +304,7 @@ def _parse_weights(text: Optional[str]) -> Optional[tuple[float, float]]:
         raise CliError(f"--weights must be two numbers like 0.7,0.3, got {text!r}") from None
     if len(parts) != 2:
         raise CliError(f"--weights must be two numbers like 0.7,0.3, got {text!r}")
-    return parts  # type: ignore[return-value]
+    return parts
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -458,7 +458,7 @@ class TextCollection:
         reorders the hits by its scores. Scores are higher-is-better.
         """
         single = isinstance(query, str)
-        queries = [query] if single else list(query)
+        queries: list[str] = [query] if isinstance(query, str) else list(query)
         if not all(isinstance(q, str) for q in queries):
             raise TypeError("queries must be strings")
         if fields is not None and mode is not None:

@@ -58,6 +58,15 @@ class _Batch:
     first: int  # position of the batch's first document in the input
 
 
+@dataclass
+class _Pending:
+    """What a batch still has to send: after a failed attempt, only the rows it did not store."""
+
+    ids: list[DocId]
+    rows: list[dict[str, Any]]
+    uncertain: bool = False  # an attempt failed after it may have stored rows
+
+
 _END = object()
 
 
@@ -238,25 +247,25 @@ def _write_batch(batch: _Batch, *, write: Callable[[list[dict[str, Any]]], Any],
     if upsert:  # replacing twice is replacing once
         call_with_retry(lambda: write(batch.rows), retry, what=what)
         return
-    pending = {"ids": list(batch.ids), "rows": list(batch.rows), "uncertain": False}
+    pending = _Pending(ids=list(batch.ids), rows=list(batch.rows))
 
     def resolve(_error: BaseException) -> None:
         # The failed attempt may have landed: ask which ids did, and send only the others.
-        landed = stored(pending["ids"])
-        keep = [i for i, doc_id in enumerate(pending["ids"]) if doc_id not in landed]
-        if len(keep) < len(pending["ids"]):
+        landed = stored(pending.ids)
+        keep = [i for i, doc_id in enumerate(pending.ids) if doc_id not in landed]
+        if len(keep) < len(pending.ids):
             logger.info("%s: %d of %d rows were stored by the failed attempt; sending the other %d", what,
-                        len(pending["ids"]) - len(keep), len(pending["ids"]), len(keep))
-        pending["ids"] = [pending["ids"][i] for i in keep]
-        pending["rows"] = [pending["rows"][i] for i in keep]
-        pending["uncertain"] = True
+                        len(pending.ids) - len(keep), len(pending.ids), len(keep))
+        pending.ids = [pending.ids[i] for i in keep]
+        pending.rows = [pending.rows[i] for i in keep]
+        pending.uncertain = True
 
     def attempt() -> None:
-        if pending["rows"]:
-            write(pending["rows"])
+        if pending.rows:
+            write(pending.rows)
 
     call_with_retry(attempt, retry, what=what, before_retry=resolve)
-    if pending["uncertain"] and repair is not None:
+    if pending.uncertain and repair is not None:
         repair(list(batch.ids), list(batch.rows))
 
 

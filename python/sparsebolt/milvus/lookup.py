@@ -33,8 +33,8 @@ def fetch_rows(client: Any, collection: str, field: str, ids: Sequence[DocId], *
     for chunk in _chunks(ids):
         expr = ids_expression(field, chunk, dialect)
         page = call_with_retry(
-            lambda expr=expr: client.query(collection, filter=expr, output_fields=fields, consistency_level="Strong",
-                                           limit=QUERY_WINDOW, timeout=retry.timeout),
+            lambda: client.query(collection, filter=expr, output_fields=fields, consistency_level="Strong",
+                                 limit=QUERY_WINDOW, timeout=retry.timeout),
             retry, what=what or f"looking up ids in {collection!r}",
         )
         if len(page) >= QUERY_WINDOW:
@@ -69,13 +69,13 @@ def extra_rows(client: Any, collection: str, field: str, ids: Sequence[DocId], *
     for chunk in _chunks(ids):
         expr = ids_expression(field, chunk, dialect)
         rows = call_with_retry(
-            lambda expr=expr: client.query(collection, filter=expr, output_fields=["count(*)"],
-                                           consistency_level="Strong", timeout=retry.timeout),
+            lambda: client.query(collection, filter=expr, output_fields=["count(*)"],
+                                 consistency_level="Strong", timeout=retry.timeout),
             retry, what=f"counting rows in {collection!r}",
         )
         distinct = call_with_retry(
-            lambda expr=expr: client.query(collection, filter=expr, output_fields=[field],
-                                           consistency_level="Strong", limit=QUERY_WINDOW, timeout=retry.timeout),
+            lambda: client.query(collection, filter=expr, output_fields=[field],
+                                 consistency_level="Strong", limit=QUERY_WINDOW, timeout=retry.timeout),
             retry, what=f"counting rows in {collection!r}",
         )
         extra += int(rows[0]["count(*)"]) - len({row[field] for row in distinct})
@@ -95,10 +95,10 @@ def store_once(client: Any, collection: str, field: str, ids: list[DocId], rows:
     by_id = {row[field]: row for row in rows}
     for start in range(0, len(exact), 1024):
         part = exact[start : start + 1024]
-        call_with_retry(lambda part=part: client.delete(collection, filter=ids_expression(field, part, dialect),
-                                                        timeout=retry.timeout),
+        call_with_retry(lambda: client.delete(collection, filter=ids_expression(field, part, dialect),
+                                              timeout=retry.timeout),
                         retry, what=f"removing duplicated rows from {collection!r}")
-        call_with_retry(lambda part=part: client.insert(collection, [by_id[i] for i in part], timeout=retry.timeout),
+        call_with_retry(lambda: client.insert(collection, [by_id[i] for i in part], timeout=retry.timeout),
                         retry, what=f"rewriting duplicated rows into {collection!r}")
     left = extra_rows(client, collection, field, ids, dialect=dialect, retry=retry)
     if left:

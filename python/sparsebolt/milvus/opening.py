@@ -125,8 +125,7 @@ def with_stored_metrics(client: Any, spec: CollectionSpec, retry: RetryPolicy) -
             fields.append(entry)
             continue
         try:
-            info = call_with_retry(lambda entry=entry: client.describe_index(spec.name, entry.name,
-                                                                             timeout=retry.timeout),
+            info = call_with_retry(lambda: client.describe_index(spec.name, entry.name, timeout=retry.timeout),
                                    retry, what=f"describing the index of {spec.name!r}")
         except Exception:  # noqa: BLE001 - no index described: keep the caller's metric
             fields.append(entry)

@@ -105,6 +105,7 @@ def call_with_retry(
     ``what`` and the number of attempts (the original error is chained as ``__cause__``). A dead embedded
     engine raises :class:`EngineDiedError` at once. ``before_retry(error)`` runs after each wait, before the
     next attempt: a write uses it to find out what the failed attempt stored (its outcome is unknown).
+    ``fn`` is called only before this returns, so a lambda in a loop may read the loop's variables.
     """
     delays = policy.delays()
     for attempt in range(policy.attempts):

@@ -158,8 +158,8 @@ def _hybrid_into(results: list[list[Hit]], indices: Sequence[int], client: Any, 
                                  param=_params(route, search_params, fused=True), limit=per_route, expr=filter or None)
                 for route in routes]
         raw = call_with_retry(
-            lambda reqs=reqs: client.hybrid_search(spec.name, reqs, fusion, limit=limit,
-                                                   output_fields=output_fields, timeout=retry.timeout),
+            lambda: client.hybrid_search(spec.name, reqs, fusion, limit=limit,
+                                         output_fields=output_fields, timeout=retry.timeout),
             retry, what=f"hybrid search in {spec.name!r}",
         )
         results[i] = hits_from_milvus(raw[0], metric="RANKER", id_field=spec.id_field, text_field=spec.text_field,
@@ -180,7 +180,7 @@ def _fused_into(results: list[list[Hit]], indices: Sequence[int], client: Any, s
         batch = [vectors[route.name][i] for i in indices]
         params = _params(route, search_params, fused=True)
         searched.append(call_with_retry(
-            lambda batch=batch, route=route, params=params: client.search(
+            lambda: client.search(
                 spec.name, data=batch, anns_field=route.name, limit=per_route, filter=filter,
                 output_fields=output_fields, search_params=params, timeout=retry.timeout),
             retry, what=f"searching {spec.name!r}",

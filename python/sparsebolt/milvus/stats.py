@@ -83,7 +83,7 @@ def save_blob(client: Any, collection: str, kind: str, data: bytes, *, retry: Re
     ]
     for start in range(0, len(rows), 16):
         part = rows[start : start + 16]
-        call_with_retry(lambda part=part: client.upsert(META_COLLECTION, part, timeout=retry.timeout),
+        call_with_retry(lambda: client.upsert(META_COLLECTION, part, timeout=retry.timeout),
                         retry, what="writing collection metadata")
     header = json.dumps({"version": version, "chunks": len(chunks), "sha256": digest})
     call_with_retry(

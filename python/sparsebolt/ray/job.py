@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+from functools import partial
 from typing import Any, Optional, Sequence, Union
 
 from sparsebolt.milvus.connection import is_lite_uri
@@ -93,13 +94,15 @@ def ingest(
 
     started = time.perf_counter()
     probe = make_dense() if make_dense is not None else None
-    opened = dict(dense=probe, token=token, db_name=db_name, id_type=id_type, retry=retry)
-    with TextCollection(uri, collection, sparse=sparse, drop_existing=drop_existing, **opened):
+    # Each opening below names the same collection, dense probe, connection and retry policy.
+    open_collection = partial(TextCollection, uri, collection, dense=probe, token=token, db_name=db_name,
+                              id_type=id_type, retry=retry)
+    with open_collection(sparse=sparse, drop_existing=drop_existing):
         if sparse is not None and sparse.dim <= 0:  # neither fitted nor saved with the collection
             logger.info("fitting BM25 across the cluster")
             fit_bm25(documents, sparse, order_column=order_column)
     if sparse is not None:  # reopening with the fitted encoder saves its statistics (or checks them)
-        TextCollection(uri, collection, sparse=sparse, **opened).close()
+        open_collection(sparse=sparse).close()
 
     constructor = {
         "uri": uri, "token": token, "db_name": db_name, "collection": collection, "dense": make_dense,
@@ -138,7 +141,7 @@ def ingest(
     finally:
         progress.close()
     if summary.inserted:
-        with TextCollection(uri, collection, **opened, create=False) as written:
+        with open_collection(create=False) as written:
             written.flush()
     summary.seconds = time.perf_counter() - started
     return summary
