@@ -6,13 +6,13 @@ One command:  .venv/bin/python bench/bench_splade.py --st-python .venv-torch/bin
 The reference venv (PyTorch is never a dependency of sparsebolt):
     python3 -m venv .venv-torch
     .venv-torch/bin/pip install torch==2.13.0 sentence-transformers pymilvus-model requests
-Without it the PyTorch rows are skipped with a note, and vectors are checked against the float64 numpy reference
-transformer (tests/reference) instead.
+Without it the PyTorch rows and the vector check are skipped with a note (the tests check splade-tiny against a
+float64 numpy forward pass).
 
 Throughput texts: Cranfield abstracts (../shared/data/cranfield; scientific abstracts of SciFact's length, 213 word
 pieces on average, some past the 512 positions), the first --docs of them, batch 32, the median of --repeats
 encodings, each contender in its own fresh process. Vectors: the first --compare abstracts from every contender
-against sentence-transformers (else the numpy reference). The time split runs the same length-sorted batches
+against sentence-transformers. The time split runs the same length-sorted batches
 through the encoder-only graph and the splade graph and times the CSR pass on the pooled output. The ceiling
 turns numpy's measured sgemm GFLOP/s (same threads, the decoder's shape) into docs/s for these texts' FLOPs.
 nDCG@10: msmarco-5k (BEIR layout), every passage encoded, queries scored by sparse dot product.
@@ -225,7 +225,7 @@ def main() -> None:
 
     from bench_dense import machine
 
-    from tests.splade_model import fetch_splade_tiny, reference_splade
+    from sparsebolt.testing.splade_tiny import fetch_splade_tiny
 
     folder = fetch_splade_tiny(Path(tempfile.gettempdir()) / "sparsebolt-bench-models")
     if folder is None:
@@ -268,11 +268,10 @@ def main() -> None:
         ceilings = {t: _run(_worker_command(sys.executable, "ceiling", args, t), t) for t in args.threads}
         split = _run(_worker_command(sys.executable, "split", args, args.threads[0]), args.threads[0])
 
-    if "sentence-transformers" in saved:
-        reference_name, reference = "sentence-transformers SparseEncoder", saved["sentence-transformers"]
-    else:
-        reference_name = "the float64 numpy reference (tests/reference)"
-        reference = reference_splade(folder, texts[: args.compare])
+    if "sentence-transformers" not in saved:
+        print(f"\nno reference vectors: {args.st_python} has no torch + sentence-transformers (see --help)")
+        return
+    reference_name, reference = "sentence-transformers SparseEncoder", saved["sentence-transformers"]
     print(f"\nvectors of the first {args.compare} abstracts against {reference_name}:")
     print(f"| {'contender':<22} | min cosine | same non-zero terms |")
     print(f"|{'-' * 24}|{'-' * 12}|{'-' * 21}|")
