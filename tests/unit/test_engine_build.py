@@ -1,5 +1,6 @@
-"""The ONNX file a model runs: a folder's prebuilt graph, or one built from safetensors with the requested heads
-and cached under a key of the weights, config, heads, token types, builder versions and calibration text."""
+"""The ONNX file a model runs: a folder's prebuilt graph, or one built from the checkpoint with the requested heads
+(and heads saved apart) and cached under a key of the weights, config, heads, head tensors, token types, builder
+versions and calibration text; graphs too large for one file keep their tensors beside it."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from sparsebolt.engine.build import cache_name, graph_path
-from sparsebolt.engine.files import ModelFiles
+from sparsebolt.engine import build
+from sparsebolt.engine.build import cache_name, checkpoint_file, data_file, graph_path, save_graph
+from sparsebolt.engine.files import BGE_M3, ModelFiles
 from sparsebolt.engine.graph import GRAPH_VERSION
 from tests.reference.transformer import BERT_TINY, forward, random_weights, save_hf_folder
 from tests.unit.dense_tiny import make_tiny_model
@@ -116,3 +118,79 @@ def test_int8_with_token_types_calibrates_on_the_inputs_the_graph_declares(tmp_p
     run = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]).run(None, feed)[0] for p in (int8, fp32)]
     assert int8 != fp32 and run[0].shape == run[1].shape == (1, 1)
     np.testing.assert_allclose(run[0], run[1], atol=0.2)  # int8 of a random model: close, not equal
+
+
+def _hidden(graph: Path, ids: np.ndarray) -> np.ndarray:
+    session = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
+    return session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
+
+
+def test_a_graph_over_the_single_file_limit_keeps_its_tensors_beside_it(tmp_path, monkeypatch) -> None:
+    files = ModelFiles(make_tiny_model(tmp_path / "m"), "model_path")
+    single = graph_path(files)
+    assert not data_file(single).exists()
+    monkeypatch.setattr(build, "SINGLE_FILE_LIMIT", 0)  # as XLM-R large in fp32 is over protobuf's 2 GiB
+    external = graph_path(files, cache=tmp_path / "other")
+    assert external.name == single.name  # the layout is no part of the key
+    data = data_file(external)
+    assert data.name == external.name + ".data" and data.stat().st_size > external.stat().st_size
+    ids = np.array([[2, 5, 6, 3], [2, 7, 3, 0]])
+    np.testing.assert_array_equal(_hidden(external, ids), _hidden(single, ids))
+    built = external.stat().st_mtime_ns, data.stat().st_mtime_ns
+    assert graph_path(files, cache=tmp_path / "other") == external
+    assert (external.stat().st_mtime_ns, data.stat().st_mtime_ns) == built  # reused, not rebuilt
+    assert sorted(p.name for p in external.parent.iterdir()) == [external.name, data.name]  # no staging left
+
+
+def test_save_graph_writes_one_file_under_the_limit_and_two_over_it(tmp_path) -> None:
+    import onnx
+
+    model = onnx.load(str(graph_path(ModelFiles(make_tiny_model(tmp_path / "m"), "model_path"))))
+    size = model.ByteSize()
+    save_graph(model, tmp_path / "one.onnx", single_file_limit=size + 1)
+    assert (tmp_path / "one.onnx").stat().st_size == size and not data_file(tmp_path / "one.onnx").exists()
+    save_graph(model, tmp_path / "two.onnx", single_file_limit=size)
+    assert data_file(tmp_path / "two.onnx").is_file()
+    ids = np.array([[2, 9, 3]])
+    np.testing.assert_array_equal(_hidden(tmp_path / "two.onnx", ids), _hidden(tmp_path / "one.onnx", ids))
+
+
+def test_head_tensors_are_part_of_the_key_and_of_the_graph(tmp_path) -> None:
+    weights = random_weights(BERT_TINY, seed=5, architecture="sequence_classification")
+    head = {name: weights.pop(f"classifier.{name}") for name in ("weight", "bias")}  # saved apart, as BGE-M3's
+    folder = save_hf_folder(tmp_path / "m", BERT_TINY, weights, architecture="sequence_classification")
+    files = ModelFiles(folder, "model_path")
+    plain = cache_name(files, heads=("classifier",))
+    assert cache_name(files, heads=("classifier",), head_tensors={}) == plain
+    keyed = cache_name(files, heads=("classifier",), head_tensors={"classifier": head})
+    reordered = {"classifier": {"bias": head["bias"].copy(), "weight": head["weight"].copy()}}
+    assert keyed != plain and cache_name(files, heads=("classifier",), head_tensors=reordered) == keyed
+    nudged = {"classifier": {**head, "bias": head["bias"] + np.float32(1e-3)}}
+    assert cache_name(files, heads=("classifier",), head_tensors=nudged) != keyed
+
+    graph = graph_path(files, heads=("classifier",), head_tensors={"classifier": head})
+    assert graph.name == keyed
+    ids = np.array([[2, 5, 6, 3]])
+    (logits,) = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"]).run(
+        ["logits"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+    expected = forward(BERT_TINY, {**weights, **{f"classifier.{k}": v for k, v in head.items()}}, ids,
+                       np.ones_like(ids), heads=("classifier",))
+    np.testing.assert_allclose(logits, expected["classifier"], atol=1e-4)
+
+
+def test_head_tensors_cannot_join_a_prebuilt_graph(tmp_path) -> None:
+    folder = make_tiny_model(tmp_path / "m")
+    os.replace(graph_path(ModelFiles(folder, "model_path")), folder / "model.onnx")
+    with pytest.raises(ValueError, match=r"prebuilt ONNX graph, which cannot take the heads \['colbert_linear'\]"):
+        graph_path(ModelFiles(folder, "model_path"), head_tensors={"colbert_linear": {"weight": np.ones((2, 2))}})
+
+
+def test_the_checkpoint_is_the_familys_first_weights_file(tmp_path) -> None:
+    folder = make_tiny_model(tmp_path / "m")
+    assert checkpoint_file(ModelFiles(folder, "model_path")) == folder / "model.safetensors"
+    assert checkpoint_file(ModelFiles(folder, "model_path", BGE_M3)) == folder / "model.safetensors"
+    os.replace(folder / "model.safetensors", folder / "pytorch_model.bin")
+    assert checkpoint_file(ModelFiles(folder, "model_path", BGE_M3)) == folder / "pytorch_model.bin"
+    (folder / "pytorch_model.bin").unlink()
+    with pytest.raises(ValueError, match="has no model.safetensors or pytorch_model.bin; a BGE-M3 folder needs"):
+        graph_path(ModelFiles(folder, "model_path", BGE_M3))

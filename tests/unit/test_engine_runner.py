@@ -90,3 +90,61 @@ def test_real_tokenizer_pairs_and_texts(session, tmp_path) -> None:
     pairs = BatchRunner(session, tok.encode_pairs, pad_id=tok.pad_id, output="sums", longest_first=True)
     got = pairs.run([("sky", "sea"), ("the cat", "")], 1, finish=echo, row_shape=(3,))
     np.testing.assert_array_equal(got[:, 1:], [[5, 2], [5, 1]])  # segment 1 is "sea [SEP]", then "[SEP]"
+
+
+def several_outputs_graph() -> bytes:
+    """The echo graph with two more outputs, per token: ``ids`` (input_ids as fed) and ``mask``."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    model = onnx.load_from_string(echo_graph())
+    model.graph.node.extend([helper.make_node("Identity", ["input_ids"], ["ids"]),
+                             helper.make_node("Identity", ["attention_mask"], ["mask"])])
+    model.graph.output.extend([helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "sequence"])
+                               for name in ("ids", "mask")])
+    return model.SerializeToString()
+
+
+@pytest.fixture(scope="module")
+def several():
+    return create_session(several_outputs_graph(), threads=1)
+
+
+@pytest.mark.parametrize("longest_first", [False, True])
+def test_several_outputs_come_from_one_run_of_each_batch(several, longest_first: bool) -> None:
+    rows = seeded_rows(40, seed=2)
+    runner = BatchRunner(several, Recorder(rows), pad_id=PAD, longest_first=longest_first)
+    assert runner.outputs == ("sums", "ids", "mask") and runner.output is None
+    single = BatchRunner(several, Recorder(rows), pad_id=PAD, output="sums", longest_first=longest_first)
+    named = list(runner.named_batches(list(range(40)), 3, ["mask", "sums", "ids"]))
+    plain = list(single.batches(list(range(40)), 3))
+    assert len(named) == len(plain) == 14
+    for (picked, feeds, outputs), (same_rows, same_feeds, sums) in zip(named, plain):
+        np.testing.assert_array_equal(picked, same_rows)  # the same batches as the single-output runner's
+        assert all(np.array_equal(feeds[k], same_feeds[k]) for k in feeds)
+        assert list(outputs) == ["mask", "sums", "ids"]
+        np.testing.assert_array_equal(outputs["sums"], sums)
+        np.testing.assert_array_equal(outputs["ids"], feeds["input_ids"])
+        np.testing.assert_array_equal(outputs["mask"], feeds["attention_mask"])
+        lengths = [len(rows[i]) for i in picked]
+        np.testing.assert_array_equal(outputs["mask"].sum(axis=1), lengths)
+        for k, i in enumerate(picked):
+            np.testing.assert_array_equal(outputs["ids"][k, : lengths[k]], rows[i])
+    assert sorted(i for picked, _, _ in named for i in picked) == list(range(40))
+
+
+def test_output_names_are_checked_against_the_graph(several) -> None:
+    tokenize = Recorder(seeded_rows(3))
+    declares = r"the test graph has no output 'logits'; it declares \['sums', 'ids', 'mask'\]"
+    with pytest.raises(ValueError, match=declares):
+        BatchRunner(several, tokenize, pad_id=0, output="logits", graph="the test graph")
+    runner = BatchRunner(several, tokenize, pad_id=0)
+    with pytest.raises(ValueError, match=r"no output 'colbert'"):
+        runner.named_batches([0, 1, 2], 2, ["sums", "colbert"])
+    with pytest.raises(ValueError, match="outputs is empty"):
+        runner.named_batches([0, 1, 2], 2, [])
+    with pytest.raises(TypeError, match=r"pass \['sums'\]"):
+        runner.named_batches([0, 1, 2], 2, "sums")
+    with pytest.raises(ValueError, match="without output=.*named_batches"):
+        runner.run([0, 1, 2], 2, finish=echo, row_shape=(3,))
+    assert tokenize.chunks == []  # refused before anything was tokenized

@@ -210,6 +210,17 @@ class TextTokenizer:
         self._pair_budget = max_length - self._tokenizer.num_special_tokens_to_add(True)
         self._counter: Any = None  # an untruncated copy of the tokenizer, made for the first very long pair side
 
+    # vocabulary --------------------------------------------------------------------------------------------
+    @property
+    def vocab_size(self) -> int:
+        """How many ids the tokenizer can give, added tokens included (transformers' ``len(tokenizer)``)."""
+        return int(self._tokenizer.get_vocab_size(with_added_tokens=True))
+
+    def token_to_id(self, token: str) -> int | None:
+        """The id of ``token`` (a vocabulary entry or an added token, such as ``<s>``), or None if it has none."""
+        found = self._tokenizer.token_to_id(token)
+        return None if found is None else int(found)
+
     # single texts ------------------------------------------------------------------------------------------
     def encode_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids per text, [CLS] ... [SEP], at most ``max_length`` long."""

@@ -1,6 +1,8 @@
-"""Test doubles shipped with sparsebolt: local HTTP stand-ins of the hosted vendor APIs (``vendor_servers``).
+"""Test doubles and test data shipped with sparsebolt: local HTTP stand-ins of the hosted vendor APIs
+(``vendor_servers``), a writer of PyTorch ``torch.save`` files for checkpoints built in tests (``torch_checkpoints``)
+and the fetcher of the splade-tiny model (``splade_tiny``).
 
-Used by the package's tests and by bench/bench_hosted.py; nothing here is imported by sparsebolt itself.
+Used by the package's tests and by the benchmarks in bench/; nothing here is imported by sparsebolt itself.
 """
 
 from __future__ import annotations
