@@ -108,6 +108,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from sparsebolt.milvus.connection import is_lite_uri  # noqa: PLC0415
     from sparsebolt.milvus.retry import RetryPolicy  # noqa: PLC0415
     from sparsebolt.ray import ingest  # noqa: PLC0415
+    from sparsebolt.ray._ray import start_ray  # noqa: PLC0415
 
     if args.dense == "none" and args.sparse == "none":
         raise ValueError("--dense none and --sparse none leave nothing to store; keep at least one")
@@ -118,8 +119,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
     retry = RetryPolicy(attempts=args.retries, timeout=args.timeout)
     dense, sparse = _encoders(args, retry)
-    ray.init(address=args.address, num_cpus=args.num_cpus, include_dashboard=False,
-             log_to_driver=args.verbose, configure_logging=False)
+    start_ray(args.address, num_cpus=args.num_cpus, include_dashboard=False, log_to_driver=args.verbose,
+              configure_logging=False)
     try:
         summary = ingest(
             args.paths, uri=args.uri, collection=args.collection, dense=dense, sparse=sparse, token=args.token,

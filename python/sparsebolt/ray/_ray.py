@@ -3,9 +3,17 @@ Every other module of this package calls :func:`require_ray` inside its function
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import time
+from typing import Any, Optional
 
-__all__ = ["require_ray", "actor_pool", "raise_original_errors"]
+__all__ = ["require_ray", "actor_pool", "raise_original_errors", "start_ray"]
+
+logger = logging.getLogger(__name__)
+
+# A local Ray start that times out (its raylet or GCS slow to come up on a loaded machine) is tried this many
+# more times, after cleaning up what the failed start left.
+_LOCAL_START_RETRIES = 2
 
 _ADVICE = "sparsebolt.ray needs Ray Data: pip install 'sparsebolt[ray]' (or pip install 'ray[data]')"
 
@@ -37,3 +45,21 @@ def raise_original_errors(dataset: Any) -> Any:
     if context is not None and hasattr(context, "raise_original_map_exception"):
         context.raise_original_map_exception = True
     return dataset
+
+
+def start_ray(address: Optional[str], **options: Any) -> None:
+    """``ray.init(address, **options)``; a new local cluster (``address`` None or ``"local"``) whose start times
+    out is shut down and started again, up to twice. Joining an existing cluster is never retried here: an
+    unreachable address is the caller's to fix."""
+    ray = require_ray()
+    local = address in (None, "local")
+    for attempt in range(_LOCAL_START_RETRIES + 1):
+        try:
+            ray.init(address=address, **options)
+            return
+        except Exception as error:  # Ray raises a bare Exception for "the current node timed out during startup"
+            if not local or "timed out" not in str(error) or attempt == _LOCAL_START_RETRIES:
+                raise
+            logger.warning("Ray's local start timed out (%s); starting it again", error)
+            ray.shutdown()
+            time.sleep(2.0 * (attempt + 1))
