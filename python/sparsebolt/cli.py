@@ -13,9 +13,11 @@ from typing import Any, Iterator, Optional, Sequence
 
 from sparsebolt.cli_encoders import (
     add_analyzer_args,
+    add_model_args,
     analyzer_options,
     build_for_cli,
     default_recipes,
+    encoder_flags,
     encoder_recipes,
     fit_encoder,
     flag_recipes,
@@ -85,16 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     ingest = sub.add_parser("ingest", help="encode a file and store it in a collection (re-run to resume)",
-                            description="Encode documents (dense + BM25 sparse) and store them in a Milvus "
-                                        "collection. Re-running after a crash resumes: stored ids are skipped.")
+                            description="Encode documents (dense + BM25 sparse, or the encoders the flags name) "
+                                        "and store them in a Milvus collection. Re-running after a crash resumes: "
+                                        "stored ids are skipped. BGE-M3 for both fields (one pass per batch): "
+                                        "--model bge-m3 PATH.")
     _source_args(ingest)
     _connection_args(ingest)
-    ingest.add_argument("--dense", choices=["minilm", "none"], default=None,
-                        help="dense encoder of a new collection: all-MiniLM-L6-v2 on ONNX Runtime, or none "
-                             "(default: minilm; an existing collection uses the encoder recorded with it)")
-    ingest.add_argument("--sparse", choices=["bm25", "milvus-bm25", "none"], default=None,
+    ingest.add_argument("--dense", choices=["minilm", "bge-m3", "none"], default=None,
+                        help="dense encoder of a new collection: all-MiniLM-L6-v2 on ONNX Runtime, BGE-M3's dense "
+                             "output (its model: --dense-model), or none (default: minilm; an existing collection "
+                             "uses the encoder recorded with it)")
+    ingest.add_argument("--sparse", choices=["bm25", "milvus-bm25", "splade", "bge-m3", "none"], default=None,
                         help="sparse vectors of a new collection: sparsebolt BM25 (client side), Milvus's BM25 "
-                             "function (server side), or none (default: bm25; an existing collection uses its own)")
+                             "function (server side), SPLADE or BGE-M3's lexical output (their model: "
+                             "--sparse-model), or none (default: bm25; an existing collection uses its own)")
     ingest.add_argument("--bm25-params", type=Path,
                         help="BM25 parameters from 'sparsebolt fit' (default: the collection's saved ones, or fit "
                              "on the input)")
@@ -105,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stored ids: skip them (resume), upsert them (re-encode), or insert without checking")
     ingest.add_argument("--drop", action="store_true", help="drop the collection first if it exists")
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar (it is off when not a terminal)")
+    add_model_args(ingest)
     add_analyzer_args(ingest)
     _common_output(ingest)
 
@@ -218,11 +225,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise CliError(f"no such file or folder: {args.path}")
     if args.batch_size < 1:
         raise CliError("--batch-size must be >= 1")
-    if args.dense == "none" and args.sparse == "none":
+    given = encoder_flags(args)
+    if given.dense == "none" and given.sparse == "none":
         raise CliError("--dense none and --sparse none leave nothing to store; keep at least one")
-    if args.bm25_params is not None and args.sparse not in (None, "bm25"):
+    if args.bm25_params is not None and given.sparse not in (None, "bm25"):
         raise CliError("--bm25-params applies to --sparse bm25 only")
-    flags = flag_recipes(args.dense, args.sparse, analyzer_options(args))
+    flags = flag_recipes(given.dense, given.sparse, analyzer_options(args), dense_model=given.dense_model,
+                         sparse_model=given.sparse_model)
     show = sys.stderr.isatty() and not args.no_progress
     with _opened_for_ingest(args, flags) as collection:
         summary = collection.ingest(args.path, format=args.format, id_field=args.id_field, text_field=args.text_field,

@@ -4,17 +4,25 @@ Shared by ``sparsebolt`` and ``python -m sparsebolt.ray``; encoder flags apply w
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, NamedTuple, Optional
 
 from sparsebolt.cli_errors import CliError
-from sparsebolt.encoders import Recipe, build_encoder, make_recipe
+from sparsebolt.encoders import DEFAULT_MODELS, Recipe, build_encoder, make_recipe
 
-__all__ = ["add_analyzer_args", "analyzer_options", "flag_recipes", "encoder_recipes", "build_for_cli",
-           "recorded_encoders", "default_recipes", "search_encoders", "fit_encoder"]
+__all__ = ["add_analyzer_args", "analyzer_options", "add_model_args", "EncoderFlags", "encoder_flags",
+           "flag_recipes", "encoder_recipes", "build_for_cli", "recorded_encoders", "default_recipes",
+           "search_encoders", "fit_encoder", "check_model_folder", "model_argument", "LEARNED_KINDS"]
 
 DENSE_FIELD, SPARSE_FIELD = "dense", "sparse"
 _DENSE_CHOICES = {"minilm": {}, "minilm-int8": {"precision": "int8"}}
+LEARNED_KINDS = ("splade", "bge-m3")
+"""Encoders loaded from a model named by --dense-model / --sparse-model (or --model for both fields)."""
+_BOTH_FIELDS = ("bge-m3",)  # the kinds one model of which fills the dense and the sparse field in one pass
+_ENGINE_KINDS = ("minilm", "onnx", *LEARNED_KINDS)  # built on ONNX Runtime: take threads and device
+# A Hugging Face hub id ("org/name" or "name"); any other value of a model flag can only be a local folder.
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
 
 
 def add_analyzer_args(parser: argparse.ArgumentParser) -> None:
@@ -55,20 +63,101 @@ def analyzer_options(args: argparse.Namespace) -> Optional[dict[str, Any]]:
     return options
 
 
-def flag_recipes(dense: Optional[str], sparse: Optional[str],
-                 analyzer: Optional[Mapping[str, Any]]) -> dict[str, Optional[Recipe]]:
-    """The recipes the flags name, by field, for the flags given (``"none"``: the field is given no encoder)."""
+def add_model_args(parser: argparse.ArgumentParser) -> None:
+    """The model flags of the learned encoders (``--dense bge-m3``, ``--sparse splade``/``bge-m3``); each is None
+    unless given."""
+    g = parser.add_argument_group("learned models (for a new collection; an existing one uses its recorded models)")
+    g.add_argument("--dense-model", metavar="PATH_OR_ID", default=None,
+                   help=f"model of --dense bge-m3: a folder in FlagEmbedding's layout or a hub id "
+                        f"(default: {DEFAULT_MODELS['bge-m3']})")
+    g.add_argument("--sparse-model", metavar="PATH_OR_ID", default=None,
+                   help=f"model of --sparse splade: a *ForMaskedLM folder or a hub id (default: "
+                        f"{DEFAULT_MODELS['splade']}); of --sparse bge-m3: as --dense-model, whose model it takes "
+                        f"when --dense is bge-m3 too")
+    g.add_argument("--model", nargs=2, metavar=("KIND", "PATH_OR_ID"), default=None,
+                   help="one model for both fields, encoded once per batch: '--model bge-m3 PATH' is short for "
+                        "'--dense bge-m3 --sparse bge-m3 --dense-model PATH'")
+
+
+class EncoderFlags(NamedTuple):
+    """The encoder flags of a command line, ``--model`` spelled out: kinds (None: not given) and model names."""
+
+    dense: Optional[str]
+    sparse: Optional[str]
+    dense_model: Optional[str] = None
+    sparse_model: Optional[str] = None
+
+
+def encoder_flags(args: argparse.Namespace) -> EncoderFlags:
+    """``--dense``/``--sparse`` and their model flags, with ``--model KIND PATH`` spelled out; a model flag
+    without a learned kind to load, or ``--model`` beside flags it sets, is a CliError."""
+    flags = EncoderFlags(getattr(args, "dense", None), getattr(args, "sparse", None),
+                         getattr(args, "dense_model", None), getattr(args, "sparse_model", None))
+    both = getattr(args, "model", None)
+    if both is not None:
+        kind, model = both
+        if kind not in _BOTH_FIELDS:
+            raise CliError(f"--model takes {' or '.join(_BOTH_FIELDS)} (a model that fills both fields), got "
+                           f"{kind!r}; for one field use --dense/--sparse with --dense-model/--sparse-model")
+        clashing = [f"{flag} {value}" for flag, value in zip(("--dense", "--sparse", "--dense-model",
+                                                               "--sparse-model"), flags)
+                    if value is not None and value != kind]
+        if clashing:
+            raise CliError(f"--model {kind} sets both fields; leave out {', '.join(clashing)}")
+        flags = EncoderFlags(kind, kind, model, model)
+    if flags.dense_model is not None and flags.dense not in LEARNED_KINDS:
+        raise CliError(f"--dense-model names the model of --dense bge-m3; --dense {flags.dense or 'minilm'} "
+                       f"loads its own")
+    if flags.sparse_model is not None and flags.sparse not in LEARNED_KINDS:
+        raise CliError(f"--sparse-model names the model of --sparse splade or bge-m3, not of --sparse "
+                       f"{flags.sparse or 'bm25'}")
+    return flags
+
+
+def flag_recipes(dense: Optional[str], sparse: Optional[str], analyzer: Optional[Mapping[str, Any]], *,
+                 dense_model: Optional[str] = None, sparse_model: Optional[str] = None
+                 ) -> dict[str, Optional[Recipe]]:
+    """The recipes the flags name, by field, for the flags given (``"none"``: the field is given no encoder).
+    A learned kind's model is its model flag, else (``--sparse bge-m3`` beside ``--dense bge-m3``) the dense
+    field's, else the kind's default."""
     out: dict[str, Optional[Recipe]] = {}
     if dense is not None:
-        out[DENSE_FIELD] = None if dense == "none" else make_recipe("minilm", **_DENSE_CHOICES[dense])
+        if dense == "none":
+            out[DENSE_FIELD] = None
+        elif dense in LEARNED_KINDS:
+            out[DENSE_FIELD] = _learned(dense, dense_model, "--dense-model")
+        else:
+            out[DENSE_FIELD] = make_recipe("minilm", **_DENSE_CHOICES[dense])
     if analyzer is not None and sparse not in (None, "bm25"):
         raise CliError(f"the analyzer flags (--language, --stemmer, --stopwords, --no-lowercase) apply to client-side "
                        f"BM25 only, not to --sparse {sparse}")
-    if sparse is not None or analyzer is not None:
+    if sparse in LEARNED_KINDS:
+        shared = dense_model if dense == sparse else None
+        out[SPARSE_FIELD] = _learned(sparse, sparse_model or shared,
+                                     "--sparse-model" if sparse_model or not shared else "--dense-model")
+    elif sparse is not None or analyzer is not None:
         choice = sparse or "bm25"
         out[SPARSE_FIELD] = (None if choice == "none" else make_recipe("milvus-bm25") if choice == "milvus-bm25"
                              else make_recipe("bm25", analyzer=dict(analyzer or {})))
     return out
+
+
+def _learned(kind: str, model: Optional[str], flag: str) -> Recipe:
+    return make_recipe(kind, model_name=DEFAULT_MODELS[kind] if model is None else model_argument(model, flag))
+
+
+def model_argument(value: str, flag: str) -> str:
+    """A model flag's value as recorded with a collection: an existing folder as its absolute path, a hub id as it
+    is; anything else (a path that does not exist) is a CliError."""
+    path = Path(value).expanduser()
+    if path.is_dir():
+        return str(path.resolve())
+    if path.exists():
+        raise CliError(f"{flag} {value}: not a folder; give the model's folder (config.json, the weights, "
+                       f"tokenizer.json) or a hub id")
+    if not _HUB_ID.fullmatch(value):
+        raise CliError(f"{flag} {value}: no such model folder")
+    return value
 
 
 def default_recipes() -> dict[str, Optional[Recipe]]:
@@ -104,8 +193,15 @@ def encoder_recipes(collection: str, recorded: Optional[Mapping[str, Any]],
             raise CliError(f"collection {collection!r} was made with {recorded[name].recipe.describe()} for its "
                            f"{name!r} field; {flag} conflicts with it: leave the flag out to use the recorded encoder")
         if recipe is not None:
-            chosen[name] = recipe
+            mine = recorded[name].recipe if name in recorded else None
+            # A flag naming the recorded encoder (the settings it states are the recorded ones) means the
+            # recorded recipe, settings the flag leaves to the model included, so fields sharing it share it.
+            chosen[name] = mine if mine is not None and _states(recipe, mine) else recipe
     return chosen
+
+
+def _states(flag: Recipe, recorded: Recipe) -> bool:
+    return flag.name == recorded.name and all(recorded.config.get(k) == v for k, v in flag.config.items())
 
 
 def build_for_cli(recipes: Mapping[str, Optional[Recipe]], *, fields: Optional[set[str]] = None,
@@ -123,21 +219,36 @@ def build_for_cli(recipes: Mapping[str, Optional[Recipe]], *, fields: Optional[s
                            f"sparsebolt.encoders.register)")
         key = repr(recipe.to_dict())
         if key not in cache:
+            check_model_folder(name, recipe)
             options = {k: v for k, v in runtime.items() if v is not None and _takes(recipe, k)}
+            what = "dense" if recipe.name in ("minilm", "onnx") else str(recipe.name)
             try:
                 cache[key] = build_encoder(recipe, **options)
             except ImportError as exc:
                 advice = f"; use {instead}" if instead else ""
-                what = "dense" if recipe.name in ("minilm", "onnx") else str(recipe.name)
                 raise CliError(f"the {what} encoder is not available ({exc}){advice}") from exc
+            except FileNotFoundError as exc:  # the model resolver's ModelNotFoundError lists every place tried
+                first = re.sub(r"\s*Tried, in order:$", "", str(exc).splitlines()[0] if str(exc) else "not found")
+                raise CliError(f"the {what} model of field {name!r}: {first} (--verbose lists the places "
+                               f"searched)") from exc
         built[name] = cache[key]
     return built
+
+
+def check_model_folder(name: str, recipe: Recipe) -> None:
+    """A CliError for a learned encoder recorded with a model folder that is not here, before the model resolver
+    takes the path for a hub id."""
+    model = recipe.config.get("model_name")
+    folder = Path(model) if recipe.name in LEARNED_KINDS and isinstance(model, str) else None
+    if folder is not None and folder.is_absolute() and not folder.is_dir():
+        raise CliError(f"field {name!r} is filled by {recipe.name} from the model folder {model}, which does not "
+                       f"exist here: put the model there, or recreate the collection (--drop) with another model")
 
 
 def _takes(recipe: Recipe, option: str) -> bool:
     if option == "num_workers":
         return recipe.name == "bm25"
-    return recipe.name in ("minilm", "onnx")
+    return recipe.name in _ENGINE_KINDS
 
 
 def search_encoders(spec: Any, recorded: Optional[Mapping[str, Any]], mode: Optional[str]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""Encoders by name: a registry of factories (``minilm``, ``onnx``, ``bm25``, ``milvus-bm25``) and the recipe of an
-encoder, its registry name and JSON-safe config, from which the same encoder is built again anywhere.
+"""Encoders by name: a registry of factories (``minilm``, ``onnx``, ``bm25``, ``milvus-bm25``, ``splade``, ``bge-m3``)
+and the recipe of an encoder, its registry name and JSON-safe config, from which the same encoder is built again
+anywhere.
 
 A collection records the recipes of the encoders it was made with (see :mod:`sparsebolt.milvus.recipes`), so that
 the command lines, a Ray job or an evaluation reopen it with the same model and analyzer. An encoder that no
@@ -10,12 +11,15 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 __all__ = ["Recipe", "EncoderKind", "register", "registered", "recipe_of", "build_encoder", "make_recipe",
-           "MINILM", "ONNX", "BM25", "MILVUS_BM25"]
+           "MINILM", "ONNX", "BM25", "MILVUS_BM25", "SPLADE", "BGE_M3", "DEFAULT_MODELS"]
 
-MINILM, ONNX, BM25, MILVUS_BM25 = "minilm", "onnx", "bm25", "milvus-bm25"
+MINILM, ONNX, BM25, MILVUS_BM25, SPLADE, BGE_M3 = "minilm", "onnx", "bm25", "milvus-bm25", "splade", "bge-m3"
+DEFAULT_MODELS = {SPLADE: "naver/splade-cocondenser-ensembledistil", BGE_M3: "BAAI/bge-m3"}
+"""The model each learned kind loads when its recipe names none (the classes' own defaults, as in pymilvus.model)."""
 _MINILM_NAMES = ("sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2")
 _RUNTIME = ("threads", "device", "num_workers")
 """Options that change how fast an encoder runs, never its vectors: given when building, never recorded."""
@@ -254,6 +258,72 @@ def _build_milvus_bm25(config: Mapping[str, Any], runtime: Mapping[str, Any]) ->
     return MilvusBM25(analyzer_params=config.get("analyzer_params"))
 
 
+# ---- learned models on the ONNX engine: SPLADE and BGE-M3 ------------------------------------------------------
+# The recipe holds what changes the vectors: the model (a hub id, or the absolute folder it was loaded from), the
+# tokens a text is cut to, instructions, top-k, normalisation. Batch size, threads and device change only speed,
+# and which outputs BGE-M3 returns changes no vector: none of them is recorded.
+
+
+def _class_in(module_name: str, class_name: str) -> Any:
+    return getattr(sys.modules.get(module_name), class_name, None)  # loaded whenever one of its encoders exists
+
+
+def _model_of(encoder: Any) -> str:
+    """Where ``encoder``'s model came from: the absolute folder when it was given one, else its canonical hub id
+    (found in a cache or downloaded: the same on every machine)."""
+    files = encoder.files
+    if files.source == "model_path":
+        return str(Path(files.folder).expanduser().resolve())
+    return str(files.family.canonical_id(encoder.model_name))
+
+
+def _describe_splade(encoder: Any) -> Optional[dict[str, Any]]:
+    cls = _class_in("sparsebolt.sparse.splade", "SpladeEmbeddingFunction")
+    if cls is None or not isinstance(encoder, cls):
+        return None
+    return {"model_name": _model_of(encoder), "max_length": int(encoder.tokenizer.max_length),
+            "k_tokens_query": encoder.k_tokens_query, "k_tokens_document": encoder.k_tokens_document,
+            "query_instruction": str(encoder.query_instruction), "doc_instruction": str(encoder.doc_instruction)}
+
+
+def _build_splade(config: Mapping[str, Any], runtime: Mapping[str, Any]) -> Any:
+    from sparsebolt.sparse.splade import SpladeEmbeddingFunction  # noqa: PLC0415 - loads onnxruntime
+
+    options = dict(config)
+    model = options.pop("model_name", DEFAULT_MODELS[SPLADE])
+    return SpladeEmbeddingFunction(model, **options, **_engine_runtime(runtime))
+
+
+def _splade_defaults() -> dict[str, Any]:
+    # max_length is left out: without it the model's own limit applies, which recipe_of then records.
+    return {"model_name": DEFAULT_MODELS[SPLADE], "k_tokens_query": None, "k_tokens_document": None,
+            "query_instruction": "", "doc_instruction": ""}
+
+
+def _describe_bge_m3(encoder: Any) -> Optional[dict[str, Any]]:
+    cls = _class_in("sparsebolt.hybrid.bge_m3", "BGEM3EmbeddingFunction")
+    if cls is None or not isinstance(encoder, cls):
+        return None
+    return {"model_name": _model_of(encoder), "max_length": int(encoder.max_length),
+            "normalize_embeddings": bool(encoder.normalize_embeddings)}
+
+
+def _build_bge_m3(config: Mapping[str, Any], runtime: Mapping[str, Any]) -> Any:
+    from sparsebolt.hybrid import BGEM3EmbeddingFunction  # noqa: PLC0415 - loads onnxruntime
+
+    options = dict(config)
+    model = options.pop("model_name", DEFAULT_MODELS[BGE_M3])
+    return BGEM3EmbeddingFunction(model, **options, **_engine_runtime(runtime))
+
+
+def _bge_m3_defaults() -> dict[str, Any]:
+    return {"model_name": DEFAULT_MODELS[BGE_M3], "normalize_embeddings": True}
+
+
+def _engine_runtime(runtime: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in runtime.items() if k in ("threads", "device")}
+
+
 # ---- helpers ----------------------------------------------------------------------------------------------
 
 
@@ -307,14 +377,18 @@ def _short(value: Any) -> str:
 
 _DEFAULTS: dict[str, Callable[[], dict[str, Any]]] = {
     MINILM: _minilm_defaults, ONNX: _onnx_defaults, BM25: _bm25_defaults,
-    MILVUS_BM25: lambda: {"analyzer_params": None},
+    MILVUS_BM25: lambda: {"analyzer_params": None}, SPLADE: _splade_defaults, BGE_M3: _bge_m3_defaults,
 }
 _CLASS_PATHS = {MINILM: "sparsebolt.dense.encoder.OnnxEmbeddingFunction",
                 ONNX: "sparsebolt.dense.encoder.OnnxEmbeddingFunction",
                 BM25: "sparsebolt.sparse.bm25.BM25EmbeddingFunction",
-                MILVUS_BM25: "sparsebolt.milvus.schema.MilvusBM25"}
+                MILVUS_BM25: "sparsebolt.milvus.schema.MilvusBM25",
+                SPLADE: "sparsebolt.sparse.splade.SpladeEmbeddingFunction",
+                BGE_M3: "sparsebolt.hybrid.bge_m3.BGEM3EmbeddingFunction"}
 
 register(MINILM, _build_onnx, _describe_minilm)
 register(ONNX, _build_onnx, _describe_onnx)
 register(BM25, _build_bm25, _describe_bm25)
 register(MILVUS_BM25, _build_milvus_bm25, _describe_milvus_bm25)
+register(SPLADE, _build_splade, _describe_splade)
+register(BGE_M3, _build_bge_m3, _describe_bge_m3)

@@ -52,7 +52,7 @@ def test_unregistered_encoders_are_recorded_by_class_and_cannot_be_built():
     with pytest.raises(TypeError, match="unknown runtime options"):
         build_encoder(make_recipe("bm25"), gpus=1)
     with pytest.raises(ValueError, match="unknown encoder kind"):
-        make_recipe("splade")
+        make_recipe("colbert")
 
 
 def test_a_registered_kind_makes_a_user_encoder_reconstructible():

@@ -49,8 +49,11 @@ class TextCollection:
     ``uri`` is a Milvus Lite file (``./milvus.db``, the default) or a server (``http://host:19530``,
     with ``token`` and ``db_name`` as needed). ``dense`` is an encoder with ``encode_documents``,
     ``encode_queries`` and ``dim`` (e.g. ``sparsebolt.dense.DefaultEmbeddingFunction``); ``sparse`` is a
-    BM25 encoder with the pymilvus.model API, or :class:`MilvusBM25` for Milvus's server-side BM25.
-    Either may be None. They fill the vector fields ``dense`` and ``sparse``.
+    sparse encoder with the pymilvus.model API (BM25, or a learned one such as
+    ``sparsebolt.sparse.SpladeEmbeddingFunction``), or :class:`MilvusBM25` for Milvus's server-side BM25.
+    Either may be None. They fill the vector fields ``dense`` and ``sparse``. An encoder with several outputs
+    fills each with the output of its name: ``dense=m3, sparse=m3`` with one ``BGEM3EmbeddingFunction`` fills
+    both from one forward pass per batch (and one per search).
 
     Other layouts name their fields: ``fields=[VectorField(...), ...]`` with ``encoders={field name: encoder}``
     (one encoder may fill several fields, e.g. BGE-M3's ``dense`` and ``sparse`` outputs, and it runs once per
@@ -60,7 +63,8 @@ class TextCollection:
     recorded with it. An existing one is checked against the encoders given: a field they cannot fill, or an
     encoder other than the recorded one (another model, dim or analyzer), raises :class:`SchemaMismatchError`.
 
-    BM25 statistics: a fitted sparse encoder's statistics are saved with the collection; an unfitted one
+    BM25 statistics (encoders with ``fit``, ``save`` and ``load``; a learned encoder has none to keep): a fitted
+    sparse encoder's statistics are saved with the collection; an unfitted one
     is loaded from the collection's saved statistics, so searches after a restart use the vocabulary the
     documents were encoded with. A new collection with an unfitted encoder is fitted on the first
     ingestion's input (see :meth:`ingest`).

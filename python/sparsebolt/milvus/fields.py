@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Optional
 
-__all__ = ["VectorField", "VECTOR_KINDS", "DENSE", "SPARSE", "MILVUS_BM25", "output_dim", "check_field_name",
-           "with_encoder_dim"]
+__all__ = ["VectorField", "VECTOR_KINDS", "DENSE", "SPARSE", "MILVUS_BM25", "output_dim", "output_named",
+           "check_field_name", "with_encoder_dim"]
 
 DENSE, SPARSE, MILVUS_BM25 = "dense", "sparse", "milvus-bm25"
 VECTOR_KINDS = (DENSE, SPARSE, MILVUS_BM25)
@@ -114,6 +114,24 @@ def output_dim(encoder: Any, output: Optional[str] = None) -> int:
         return int(dim)
     except (TypeError, ValueError):
         return 0
+
+
+def output_named(encoder: Any, name: str) -> Optional[str]:
+    """The output of ``encoder`` that fills a field given it as ``dense=`` or ``sparse=`` (``name``): None for an
+    encoder with one output, ``name`` for one with several (``dim`` a dict, as BGE-M3's) among which is ``name``.
+    So the same BGE-M3 object given as both fills the dense field with its dense output and the sparse field with
+    its sparse one. ValueError for a several-output encoder without an output ``name``."""
+    try:
+        dim = encoder.dim
+    except Exception:  # noqa: BLE001 - an unfitted encoder may raise instead of answering 0
+        return None
+    if not isinstance(dim, Mapping):
+        return None
+    if name not in dim:
+        raise ValueError(f"the {type(encoder).__name__} encoder has several outputs ({sorted(dim)}) and none named "
+                         f"{name!r}: name the output of each field with fields=[VectorField(..., output=...)] and "
+                         f"encoders={{field name: encoder}}")
+    return name
 
 
 def with_encoder_dim(vector_field: VectorField, encoder: Any) -> VectorField:

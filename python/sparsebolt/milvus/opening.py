@@ -6,7 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Optional, Sequence
 
-from sparsebolt.milvus.fields import DENSE, MILVUS_BM25, SPARSE, VectorField, output_dim, with_encoder_dim
+from sparsebolt.milvus.fields import (
+    DENSE,
+    MILVUS_BM25,
+    SPARSE,
+    VectorField,
+    output_dim,
+    output_named,
+    with_encoder_dim,
+)
 from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
 from sparsebolt.milvus.schema import CollectionSpec, MilvusBM25, SchemaMismatchError
 
@@ -42,16 +50,21 @@ def requested_fields(
     if fields is None and encoders is None:
         out: list[VectorField] = []
         by_field: dict[str, Any] = {}
+        # An encoder with several outputs (BGE-M3) fills each field with the output of the field's name; given
+        # as both, the one object runs once per batch for the two fields.
         if dense is not None:
-            dim = output_dim(dense)
+            output = output_named(dense, DENSE_FIELD)
+            dim = output_dim(dense, output)
             if dim <= 0:
                 raise ValueError(f"the dense encoder reports dim {dim}; expected a positive int")
             out.append(VectorField(DENSE_FIELD, DENSE, dim=dim, metric=dense_metric, index_type=dense_index_type,
-                                   index_params=dict(dense_index_params or {})))
+                                   index_params=dict(dense_index_params or {}), output=output))
             by_field[DENSE_FIELD] = dense
         if sparse is not None:
-            kind = MILVUS_BM25 if isinstance(sparse, MilvusBM25) else SPARSE
-            out.append(VectorField(SPARSE_FIELD, kind, index_params=dict(sparse_index_params or {})))
+            server = isinstance(sparse, MilvusBM25)
+            out.append(VectorField(SPARSE_FIELD, MILVUS_BM25 if server else SPARSE,
+                                   index_params=dict(sparse_index_params or {}),
+                                   output=None if server else output_named(sparse, SPARSE_FIELD)))
             by_field[SPARSE_FIELD] = sparse
         return Request(out, by_field, sparse.analyzer_params if isinstance(sparse, MilvusBM25) else None)
     if dense is not None or sparse is not None:

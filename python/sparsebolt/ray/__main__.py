@@ -9,9 +9,13 @@ import sys
 from typing import Any, Optional, Sequence
 
 from sparsebolt.cli_encoders import (
+    LEARNED_KINDS,
     add_analyzer_args,
+    add_model_args,
     analyzer_options,
+    check_model_folder,
     default_recipes,
+    encoder_flags,
     encoder_recipes,
     flag_recipes,
     recorded_encoders,
@@ -37,12 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--collection", default="documents", help="collection name (default: documents)")
     p.add_argument("--token", default="", help="token for a secured server (user:password or API key)")
     p.add_argument("--db-name", default="", help="Milvus database (default: the server's default)")
-    p.add_argument("--dense", choices=["minilm", "minilm-int8", "none"], default=None,
+    p.add_argument("--dense", choices=["minilm", "minilm-int8", "bge-m3", "none"], default=None,
                    help="dense encoder of a new collection, built on each worker (default: minilm, all-MiniLM-L6-v2 "
-                        "fp32; an existing collection uses the encoder recorded with it)")
-    p.add_argument("--sparse", choices=["bm25", "none"], default=None,
+                        "fp32; bge-m3: its model is --dense-model; an existing collection uses the encoder recorded "
+                        "with it)")
+    p.add_argument("--sparse", choices=["bm25", "splade", "bge-m3", "none"], default=None,
                    help="bm25: fitted across the cluster, or taken from the collection on a re-run (default; an "
-                        "existing collection uses its recorded analyzer)")
+                        "existing collection uses its recorded analyzer); splade or bge-m3: built on each worker "
+                        "from --sparse-model")
     p.add_argument("--id-type", choices=["str", "int"], default="str", help="primary key type for a new collection")
     p.add_argument("--batch-size", type=int, default=256, help="documents per Milvus insert (default: 256)")
     p.add_argument("--rows-per-call", type=int, default=2048, help="documents per worker call (default: 2048)")
@@ -60,18 +66,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action="store_true", help="draw a progress bar on stderr")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     p.add_argument("-v", "--verbose", action="store_true", help="log details on stderr")
+    add_model_args(p)
     add_analyzer_args(p)
     return parser
 
 
 def _encoders(args: argparse.Namespace, retry: Any) -> tuple[Any, Any]:
-    """(dense factory, unfitted BM25 encoder): those recorded with an existing collection, else the flags'."""
+    """(dense factory, sparse encoder or factory): those recorded with an existing collection, else the flags'.
+    BM25 is an unfitted encoder (fitted on the driver); SPLADE and BGE-M3 are factories each worker calls once,
+    and BGE-M3 filling both fields is one factory given as both (one model per worker, one pass per batch)."""
     import functools  # noqa: PLC0415
 
     from sparsebolt.encoders import build_encoder  # noqa: PLC0415
     from sparsebolt.milvus.connection import connect  # noqa: PLC0415
 
-    flags = flag_recipes(args.dense, args.sparse, analyzer_options(args))
+    given = encoder_flags(args)
+    flags = flag_recipes(given.dense, given.sparse, analyzer_options(args), dense_model=given.dense_model,
+                         sparse_model=given.sparse_model)
     recorded = None
     if not args.drop:
         client = connect(args.uri, token=args.token, db_name=args.db_name, retry=retry)
@@ -85,18 +96,25 @@ def _encoders(args: argparse.Namespace, retry: Any) -> tuple[Any, Any]:
         raise CliError(f"collection {args.collection!r} has the vector fields {others} besides dense and sparse; "
                        f"the Ray job fills the dense and sparse fields only")
     dense_recipe, sparse_recipe = chosen.get("dense"), chosen.get("sparse")
-    for recipe in (dense_recipe, sparse_recipe):
+    for name, recipe in (("dense", dense_recipe), ("sparse", sparse_recipe)):
         if recipe is not None and not recipe.reconstructible:
             raise CliError(f"collection {args.collection!r} was made with {recipe.describe()}, which the command "
                            f"line cannot build again; run sparsebolt.ray.ingest from Python with that encoder")
-    if sparse_recipe is not None and sparse_recipe.name != "bm25":
-        raise CliError(f"the Ray job fills client-side BM25 fields only; collection {args.collection!r} has "
-                       f"{sparse_recipe.describe()}")
+        if recipe is not None:
+            check_model_folder(name, recipe)  # on the driver: every worker would fail on it
+    if sparse_recipe is not None and sparse_recipe.name not in ("bm25", *LEARNED_KINDS):
+        raise CliError(f"the Ray job fills client-side sparse fields only (bm25, splade, bge-m3); collection "
+                       f"{args.collection!r} has {sparse_recipe.describe()}")
     threads = max(1, int(args.cpus_per_worker))
-    # A factory, not an encoder: each worker builds its own (an ONNX session does not pickle).
-    dense = None if dense_recipe is None else functools.partial(
-        build_encoder, dense_recipe, threads=threads, device="cuda" if args.gpus_per_worker > 0 else "cpu")
-    sparse = None if sparse_recipe is None else build_encoder(sparse_recipe, num_workers=threads)
+    engine = {"threads": threads, "device": "cuda" if args.gpus_per_worker > 0 else "cpu"}
+    # Factories, not encoders: each worker builds its own (an ONNX session does not pickle).
+    dense = None if dense_recipe is None else functools.partial(build_encoder, dense_recipe, **engine)
+    sparse: Any = None
+    if sparse_recipe is not None and sparse_recipe.name == "bm25":
+        sparse = build_encoder(sparse_recipe, num_workers=threads)
+    elif sparse_recipe is not None:
+        sparse = dense if sparse_recipe == dense_recipe else functools.partial(build_encoder, sparse_recipe,
+                                                                               **engine)
     return dense, sparse
 
 
@@ -110,7 +128,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from sparsebolt.ray import ingest  # noqa: PLC0415
     from sparsebolt.ray._ray import start_ray  # noqa: PLC0415
 
-    if args.dense == "none" and args.sparse == "none":
+    given = encoder_flags(args)
+    if given.dense == "none" and given.sparse == "none":
         raise ValueError("--dense none and --sparse none leave nothing to store; keep at least one")
     if is_lite_uri(args.uri):
         raise ValueError(f"--uri {args.uri} is a Milvus Lite file; a Ray job needs a Milvus server (http://host:19530)")

@@ -1,5 +1,6 @@
 """Encoders on Ray workers: how each is shipped and built once per worker, and the ``encode_documents`` stage.
-Dense encoders travel as factories (a class or zero-arg callable); BM25 travels as its analyzer and statistics."""
+Dense and learned sparse encoders (SPLADE, BGE-M3) travel as factories (a class or zero-arg callable), one given as
+both as one factory; BM25 travels as its analyzer and statistics."""
 
 from __future__ import annotations
 
@@ -13,34 +14,50 @@ from sparsebolt.ray.documents import TEXT
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["encode_documents", "dense_factory", "SparseRecipe", "arrow_columns", "DENSE", "SPARSE_INDICES",
-           "SPARSE_VALUES"]
+__all__ = ["encode_documents", "dense_factory", "encoder_factory", "SparseRecipe", "WorkerEncoders",
+           "arrow_columns", "DENSE", "SPARSE_INDICES", "SPARSE_VALUES"]
 
 DENSE, SPARSE_INDICES, SPARSE_VALUES = "dense", "sparse_indices", "sparse_values"
+_SPARSE = "sparse"
 _INT32_INDEX_LIMIT = 2**31  # indices below this fit Arrow int32, as every BM25 vocabulary does
 
-_FACTORY_ADVICE = (
-    "encoders are built once on each Ray worker: pass a class or a zero-argument factory, e.g. "
-    "dense=DefaultEmbeddingFunction or dense=functools.partial(OnnxEmbeddingFunction, 'all-MiniLM-L6-v2', "
-    "precision='int8')"
-)
+_FACTORY_ADVICE = {
+    DENSE: "encoders are built once on each Ray worker: pass a class or a zero-argument factory, e.g. "
+           "dense=DefaultEmbeddingFunction or dense=functools.partial(OnnxEmbeddingFunction, 'all-MiniLM-L6-v2', "
+           "precision='int8')",
+    _SPARSE: "sparse takes a sparsebolt BM25EmbeddingFunction (shipped with its statistics) or, since encoders are "
+             "built once on each Ray worker, a learned sparse encoder's class or zero-argument factory, e.g. "
+             "sparse=functools.partial(SpladeEmbeddingFunction, model_path=...)",
+}
 
 
 def dense_factory(dense: Any) -> Optional[Callable[[], Any]]:
     """``dense`` as a zero-argument factory that Ray can ship: a class or callable as is, an encoder
     instance only when it pickles (an ONNX session does not: pass its class or a partial instead)."""
-    if dense is None:
+    return encoder_factory(dense, DENSE)
+
+
+def encoder_factory(encoder: Any, what: str) -> Optional[Callable[[], Any]]:
+    """:func:`dense_factory` for the encoder of field ``what`` (``"dense"``, or ``"sparse"`` for a learned sparse
+    encoder such as ``functools.partial(SpladeEmbeddingFunction, model_path=...)``)."""
+    if encoder is None:
         return None
-    if isinstance(dense, type) or (callable(dense) and not hasattr(dense, "encode_documents")):
-        return dense
-    if not hasattr(dense, "encode_documents"):
-        raise TypeError(f"dense must be an encoder factory; got {type(dense).__name__}. {_FACTORY_ADVICE}")
+    advice = _FACTORY_ADVICE.get(what, _FACTORY_ADVICE[DENSE])
+    if isinstance(encoder, type) or (callable(encoder) and not hasattr(encoder, "encode_documents")):
+        return encoder
+    if not hasattr(encoder, "encode_documents"):
+        raise TypeError(f"{what} must be an encoder factory; got {type(encoder).__name__}. {advice}")
     try:
-        payload = pickle.dumps(dense)
+        payload = pickle.dumps(encoder)
     except Exception as exc:  # noqa: BLE001 - any pickling failure means the same advice
-        raise TypeError(f"this {type(dense).__name__} instance cannot be shipped to workers ({exc}); "
-                        f"{_FACTORY_ADVICE}") from exc
+        raise TypeError(f"this {type(encoder).__name__} instance cannot be shipped to workers ({exc}); "
+                        f"{advice}") from exc
     return _Unpickle(payload)
+
+
+def is_bm25(encoder: Any) -> bool:
+    """sparsebolt's BM25 encoder (shipped as its analyzer and statistics, fitted on the driver)."""
+    return encoder is not None and not isinstance(encoder, type) and hasattr(encoder, "new_statistics")
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,41 @@ class SparseRecipe:
         return encoder
 
 
+@dataclass(frozen=True)
+class WorkerEncoders:
+    """What each Ray worker builds its encoders from, once: a ``dense`` factory, and for the sparse field a BM25
+    recipe (``bm25``), a factory of a learned sparse encoder (``sparse``), or the dense encoder itself
+    (``shared``: BGE-M3 filling both fields, one model and one pass per batch)."""
+
+    dense: Optional[Callable[[], Any]] = None
+    bm25: Optional[SparseRecipe] = None
+    sparse: Optional[Callable[[], Any]] = None
+    shared: bool = False
+
+    @classmethod
+    def of(cls, dense: Any, sparse: Any, *, fitted: bool = True, num_threads: int = 1) -> "WorkerEncoders":
+        """``dense`` (see :func:`dense_factory`) and ``sparse``: a sparsebolt BM25 encoder (shipped with its
+        statistics when ``fitted``), a learned sparse encoder's factory, or ``dense`` itself. TypeError, with
+        advice, for what cannot be shipped."""
+        make_dense = dense_factory(dense)
+        if sparse is None:
+            return cls(make_dense)
+        if sparse is dense:
+            return cls(make_dense, shared=True)
+        if is_bm25(sparse):
+            return cls(make_dense, bm25=SparseRecipe.of(sparse, fitted=fitted, num_threads=num_threads))
+        return cls(make_dense, sparse=encoder_factory(sparse, _SPARSE))
+
+    def build(self) -> tuple[Any, Any]:
+        """(dense encoder, sparse encoder), either None when not shipped; the same object when ``shared``."""
+        dense = self.dense() if self.dense is not None else None
+        if self.shared:
+            return dense, dense
+        if self.sparse is not None:
+            return dense, self.sparse()
+        return dense, None if self.bm25 is None else self.bm25.build()
+
+
 def encode_documents(
     documents: Any,
     *,
@@ -107,25 +159,24 @@ def encode_documents(
     num_gpus: float = 0,
 ) -> Any:
     """The dataset with vector columns added: ``dense`` (fixed-size list of float32) and/or
-    ``sparse_indices``/``sparse_values`` (a CSR row per document: term ids and BM25 weights).
+    ``sparse_indices``/``sparse_values`` (a CSR row per document: term ids and weights).
 
     ``dense`` is an encoder factory (see :func:`dense_factory`); ``sparse`` a fitted sparsebolt
-    ``BM25EmbeddingFunction`` (e.g. from :func:`~sparsebolt.ray.fit_bm25`). Each of ``workers`` actors
+    ``BM25EmbeddingFunction`` (e.g. from :func:`~sparsebolt.ray.fit_bm25`), a factory of a learned sparse encoder
+    (``functools.partial(SpladeEmbeddingFunction, model_path=...)``), or the same factory as ``dense`` for a model
+    with both outputs (BGE-M3: one model per worker, one pass per batch). Each of ``workers`` actors
     (None: Ray autoscales) builds its encoders once and encodes ``batch_size`` rows per call with
     ``num_cpus`` threads; set ``num_gpus`` for a CUDA encoder.
     """
     require_ray()
     if dense is None and sparse is None:
         raise ValueError("pass dense= and/or sparse=: there is nothing to encode")
-    recipe = None
-    if sparse is not None:
-        if getattr(sparse, "dim", 0) <= 0:
-            raise ValueError("the sparse encoder is not fitted: fit it first (sparsebolt.ray.fit_bm25)")
-        recipe = SparseRecipe.of(sparse, num_threads=_threads(num_cpus))
+    if is_bm25(sparse) and getattr(sparse, "dim", 0) <= 0:
+        raise ValueError("the sparse encoder is not fitted: fit it first (sparsebolt.ray.fit_bm25)")
+    shipped = WorkerEncoders.of(dense, sparse, num_threads=_threads(num_cpus))
     return documents.map_batches(
         _EncodeBatches,
-        fn_constructor_kwargs={"dense": dense_factory(dense), "sparse": recipe, "text_column": text_column,
-                               "threads": _threads(num_cpus)},
+        fn_constructor_kwargs={"encoders": shipped, "text_column": text_column, "threads": _threads(num_cpus)},
         batch_size=batch_size,
         batch_format="pyarrow",
         compute=actor_pool(workers),
@@ -137,22 +188,23 @@ def encode_documents(
 class _EncodeBatches:
     """One per Ray actor: builds the encoders once, then adds vector columns to every batch."""
 
-    def __init__(self, dense: Optional[Callable[[], Any]], sparse: Optional[SparseRecipe], text_column: str,
-                 threads: int) -> None:
-        from sparsebolt.milvus.fields import VectorField, output_dim, with_encoder_dim  # noqa: PLC0415
+    def __init__(self, encoders: WorkerEncoders, text_column: str, threads: int) -> None:
+        from sparsebolt.milvus.fields import VectorField, output_dim, output_named, with_encoder_dim  # noqa: PLC0415
 
         self.encoders: dict[str, Any] = {}
         self.fields = []
+        dense, sparse = encoders.build()
         if dense is not None:
-            self.encoders[DENSE] = dense()
-            self.fields.append(with_encoder_dim(VectorField(DENSE, "dense"), self.encoders[DENSE]))
+            self.encoders[DENSE] = dense
+            self.fields.append(with_encoder_dim(VectorField(DENSE, "dense", output=output_named(dense, DENSE)),
+                                                dense))
         if sparse is not None:
-            self.encoders["sparse"] = sparse.build()
-            self.fields.append(VectorField("sparse", "sparse"))
+            self.encoders[_SPARSE] = sparse
+            self.fields.append(VectorField(_SPARSE, "sparse", output=output_named(sparse, _SPARSE)))
         self.dims = {f.name: output_dim(self.encoders[f.name], f.output) for f in self.fields}
         self.text_column = text_column
         logger.debug("encoder worker ready (dense=%s, sparse=%s, %d threads)",
-                     type(self.encoders.get(DENSE)).__name__, type(self.encoders.get("sparse")).__name__, threads)
+                     type(dense).__name__, type(sparse).__name__, threads)
 
     def __call__(self, batch: Any) -> Any:
         from sparsebolt.milvus.columns import encode_columns  # noqa: PLC0415

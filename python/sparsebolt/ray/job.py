@@ -15,7 +15,7 @@ from sparsebolt.milvus.ingest import ON_EXISTING, IngestError, IngestSummary
 from sparsebolt.milvus.retry import RetryPolicy
 from sparsebolt.ray._ray import actor_pool, raise_original_errors, require_ray
 from sparsebolt.ray.documents import POSITION, documents_from_batch, read_documents
-from sparsebolt.ray.encode import SparseRecipe, dense_factory
+from sparsebolt.ray.encode import WorkerEncoders
 from sparsebolt.ray.fit import fit_bm25
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,9 @@ def ingest(
     document dataset from ``read_documents``/``as_documents``. ``uri`` must be a Milvus server
     (``http://host:19530``): many processes write at once, which a Milvus Lite file does not allow.
     ``dense`` is an encoder factory (``DefaultEmbeddingFunction``, or a ``functools.partial``), built once
-    on the driver (for its dim) and once per worker; ``sparse`` a sparsebolt ``BM25EmbeddingFunction``.
+    on the driver (for its dim) and once per worker; ``sparse`` a sparsebolt ``BM25EmbeddingFunction``, a factory of
+    a learned sparse encoder (``functools.partial(SpladeEmbeddingFunction, model_path=...)``, built as ``dense``
+    is), or the same factory as ``dense`` for BGE-M3 filling both fields (one model per worker, one pass per batch).
 
     Steps: (1) the driver creates or opens the collection (checked as ``TextCollection`` does); an unfitted
     BM25 encoder takes the statistics already saved with the collection, or else is fitted across the
@@ -86,27 +88,26 @@ def ingest(
     for name, value in (("batch_size", batch_size), ("rows_per_call", rows_per_call)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
-    make_dense = dense_factory(dense)
-    if sparse is not None:
-        SparseRecipe.of(sparse, fitted=False)  # type check before any work
+    # Checked before any work; workers get BM25 unfitted, to load the statistics saved with the collection.
+    shipped = WorkerEncoders.of(dense, sparse, fitted=False, num_threads=max(1, int(num_cpus)))
     documents = source if isinstance(source, ray.data.Dataset) else read_documents(
         _as_paths(source), format=format, id_field=id_field, text_field=text_field)
 
     started = time.perf_counter()
-    probe = make_dense() if make_dense is not None else None
+    probe, learned = _driver_encoders(shipped)
+    bm25 = sparse if shipped.bm25 is not None else None
     # Each opening below names the same collection, dense probe, connection and retry policy.
     open_collection = partial(TextCollection, uri, collection, dense=probe, token=token, db_name=db_name,
                               id_type=id_type, retry=retry)
-    with open_collection(sparse=sparse, drop_existing=drop_existing):
-        if sparse is not None and sparse.dim <= 0:  # neither fitted nor saved with the collection
+    with open_collection(sparse=bm25 if bm25 is not None else learned, drop_existing=drop_existing):
+        if bm25 is not None and bm25.dim <= 0:  # neither fitted nor saved with the collection
             logger.info("fitting BM25 across the cluster")
-            fit_bm25(documents, sparse, order_column=order_column)
-    if sparse is not None:  # reopening with the fitted encoder saves its statistics (or checks them)
-        open_collection(sparse=sparse).close()
+            fit_bm25(documents, bm25, order_column=order_column)
+    if bm25 is not None:  # reopening with the fitted encoder saves its statistics (or checks them)
+        open_collection(sparse=bm25).close()
 
     constructor = {
-        "uri": uri, "token": token, "db_name": db_name, "collection": collection, "dense": make_dense,
-        "sparse": None if sparse is None else SparseRecipe.of(sparse, fitted=False, num_threads=max(1, int(num_cpus))),
+        "uri": uri, "token": token, "db_name": db_name, "collection": collection, "encoders": shipped,
         "on_existing": on_existing, "batch_size": batch_size, "retry": retry,
     }
     results = documents.map_batches(
@@ -151,16 +152,14 @@ class _IngestBatches:
     """One per Ray actor: a ``TextCollection`` with its encoders, opened once; each call runs the Milvus
     layer's pipeline (ids, skip-if-stored, encode, batched writes with retry) over one block of documents."""
 
-    def __init__(self, *, uri: str, token: str, db_name: str, collection: str, dense: Any,
-                 sparse: Optional[SparseRecipe], on_existing: str, batch_size: int, retry: RetryPolicy) -> None:
+    def __init__(self, *, uri: str, token: str, db_name: str, collection: str, encoders: WorkerEncoders,
+                 on_existing: str, batch_size: int, retry: RetryPolicy) -> None:
         from sparsebolt.milvus.collection import TextCollection  # noqa: PLC0415
 
-        self.collection = TextCollection(
-            uri, collection, dense=dense() if dense is not None else None,
-            sparse=sparse.build() if sparse is not None else None,  # unfitted: loads the collection's statistics
-            token=token, db_name=db_name, retry=retry, create=False,
-        )
-        if sparse is not None and self.collection.sparse.dim <= 0:
+        dense, sparse = encoders.build()  # BM25 unfitted: it loads the collection's statistics
+        self.collection = TextCollection(uri, collection, dense=dense, sparse=sparse, token=token, db_name=db_name,
+                                         retry=retry, create=False)
+        if encoders.bm25 is not None and self.collection.sparse.dim <= 0:
             raise RuntimeError(f"collection {collection!r} has no saved BM25 statistics for the worker to load")
         self.on_existing, self.batch_size = on_existing, batch_size
         logger.debug("ingest worker %d ready for %r", os.getpid(), collection)
@@ -175,6 +174,18 @@ class _IngestBatches:
         logger.debug("worker %d stored a block: %d inserted, %d skipped", os.getpid(), summary.inserted,
                      summary.skipped)
         return pa.table({_INSERTED: [summary.inserted], _SKIPPED: [summary.skipped]})
+
+
+def _driver_encoders(shipped: WorkerEncoders) -> tuple[Any, Any]:
+    """The dense probe (for its dim) and the learned sparse encoder the driver opens the collection with, built as
+    each worker builds them; a factory that builds a BM25 encoder is refused (BM25 travels as itself)."""
+    from sparsebolt.milvus.stats import keeps_statistics  # noqa: PLC0415
+
+    probe, learned = WorkerEncoders(shipped.dense, sparse=shipped.sparse, shared=shipped.shared).build()
+    if learned is not None and keeps_statistics(learned):
+        raise TypeError(f"sparse= built a {type(learned).__name__}, whose statistics are fitted on the corpus: pass "
+                        f"the BM25 encoder itself (sparse=BM25EmbeddingFunction(...)), not a factory of it")
+    return probe, learned
 
 
 def _as_paths(source: Any) -> Union[str, Sequence[Any]]:
