@@ -5,8 +5,7 @@ MGTEEmbeddingFunction is not provided: asking for it raises ImportError saying w
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from sparsebolt._lazy import lazy_exports
 
 _EXPORTS = {"BGEM3EmbeddingFunction": "sparsebolt.hybrid"}
 
@@ -18,13 +17,4 @@ _NOT_PROVIDED = {
     ),
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is not None:
-        return getattr(importlib.import_module(module), name)
-    if name in _NOT_PROVIDED:
-        raise ImportError(f"{name} is not available in sparsebolt.model.hybrid: {_NOT_PROVIDED[name]}")
-    raise AttributeError(f"module 'sparsebolt.model.hybrid' has no attribute {name!r}")
+__getattr__, __all__ = lazy_exports("sparsebolt.model.hybrid", _EXPORTS, _NOT_PROVIDED)

@@ -6,8 +6,7 @@ BGERerankFunction and JevRerankFunction are not provided: asking for them raises
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from sparsebolt._lazy import lazy_exports
 
 _EXPORTS = {
     "CohereRerankFunction": "sparsebolt.rerank.hosted",
@@ -31,13 +30,4 @@ _NOT_PROVIDED = {
     "JevRerankFunction": "sparsebolt does not provide the TypeSafe Jev reranker; use pymilvus.model for it",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is not None:
-        return getattr(importlib.import_module(module), name)
-    if name in _NOT_PROVIDED:
-        raise ImportError(f"{name} is not available in sparsebolt.model.reranker: {_NOT_PROVIDED[name]}")
-    raise AttributeError(f"module 'sparsebolt.model.reranker' has no attribute {name!r}")
+__getattr__, __all__ = lazy_exports("sparsebolt.model.reranker", _EXPORTS, _NOT_PROVIDED)
