@@ -16,6 +16,7 @@
 #include "analysis/analyzer.hpp"
 #include "analysis/languages.hpp"
 #include "analysis/stemmer_english.hpp"
+#include "analysis/stemmer_snowball.hpp"
 #include "analysis/unicode.hpp"
 #include "bm25/encode.hpp"
 #include "bm25/fit_encode.hpp"
@@ -86,6 +87,24 @@ struct TokenListBatch {
   std::vector<py::object> owners;
 };
 
+// A token holding lone surrogates (encoded by utf8_view as ED A0..BF xx) is split there: they are separators in
+// tokens as in texts, so no term ever holds bytes that are not UTF-8. Valid UTF-8 never contains ED A0..BF.
+void push_token_pieces(std::string_view token, std::vector<std::string_view>& tokens) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i + 2 < token.size(); ++i) {
+    if (static_cast<unsigned char>(token[i]) == 0xED && static_cast<unsigned char>(token[i + 1]) >= 0xA0) {
+      if (i > start) tokens.push_back(token.substr(start, i - start));
+      start = i + 3;
+      i += 2;
+    }
+  }
+  if (start == 0) {
+    tokens.push_back(token);
+  } else if (start < token.size()) {
+    tokens.push_back(token.substr(start));
+  }
+}
+
 TokenListBatch token_list_batch(py::handle token_lists, std::size_t position_offset, const char* source) {
   py::object documents = as_sequence(token_lists, "token lists");
   const Py_ssize_t count = PySequence_Fast_GET_SIZE(documents.ptr());
@@ -108,7 +127,7 @@ TokenListBatch token_list_batch(py::handle token_lists, std::size_t position_off
       if (!PyUnicode_Check(token.ptr()))
         throw py::type_error(std::string(source) + " returned a token of type " + type_name(token) + " for document " +
                              std::to_string(position) + "; tokens must be str");
-      out.batch.tokens.push_back(utf8_view(token, out.owners));
+      push_token_pieces(utf8_view(token, out.owners), out.batch.tokens);
     }
     out.owners.push_back(std::move(tokens));
     out.batch.offsets.push_back(out.batch.tokens.size());
@@ -191,11 +210,22 @@ EncodeSide side_of(bool query) { return query ? EncodeSide::kQuery : EncodeSide:
 // Who made a batch of token lists: a segmenter's tokens still go through `analyzer`; an analyzer's are terms.
 const char* token_source(const Analyzer* analyzer) { return analyzer != nullptr ? "the segmenter" : "the analyzer"; }
 
-std::vector<std::string> names_of(const std::vector<Segmenter>& rows, SegmenterKind skip) {
+// The segmenters' names: the native ones, or the named ones that run in Python (not the generic "external").
+std::vector<std::string> segmenter_names(bool native) {
   std::vector<std::string> names;
-  for (const Segmenter& row : rows)
-    if (row.kind != skip) names.emplace_back(row.name);
+  for (const Segmenter& row : segmenters()) {
+    const bool row_native = row.kind != SegmenterKind::kExternal;
+    if (row_native == native && row.name != "external") names.emplace_back(row.name);
+  }
   return names;
+}
+
+// Stems each word with `stem`, the GIL released (for tests and inspection).
+std::vector<std::string> stem_all(void (*stem)(std::string&), std::vector<std::string> words) {
+  py::gil_scoped_release release;
+  if (stem != nullptr)
+    for (std::string& word : words) stem(word);
+  return words;
 }
 
 std::string_view text_view(py::handle text, std::vector<py::object>& owners) {
@@ -216,8 +246,7 @@ PYBIND11_MODULE(_core, m) {
   py::class_<Analyzer, std::shared_ptr<Analyzer>>(m, "Analyzer")
       .def(py::init([](bool lowercase, std::vector<std::string> stopwords, const std::string& stemmer,
                        const std::string& segmenter) {
-             return std::make_shared<Analyzer>(AnalyzerOptions{
-                 lowercase, std::move(stopwords), find_stemmer(stemmer).kind, find_segmenter(segmenter).kind});
+             return std::make_shared<Analyzer>(AnalyzerOptions{lowercase, std::move(stopwords), stemmer, segmenter});
            }),
            py::kw_only(), py::arg("lowercase"), py::arg("stopwords"), py::arg("stemmer"),
            py::arg("segmenter") = "letters_digits")
@@ -240,9 +269,8 @@ PYBIND11_MODULE(_core, m) {
           py::arg("tokens"))
       .def_property_readonly("lowercase", [](const Analyzer& self) { return self.options().lowercase; })
       .def_property_readonly("stopwords", [](const Analyzer& self) { return self.options().stopwords; })
-      .def_property_readonly("stemmer", [](const Analyzer& self) { return stemmer_of(self.options().stemmer).name; })
-      .def_property_readonly("segmenter",
-                             [](const Analyzer& self) { return segmenter_of(self.options().segmenter).name; });
+      .def_property_readonly("stemmer", [](const Analyzer& self) { return self.options().stemmer; })
+      .def_property_readonly("segmenter", [](const Analyzer& self) { return self.options().segmenter; });
 
   py::class_<CorpusStatistics, std::shared_ptr<CorpusStatistics>>(m, "CorpusStatistics")
       .def(py::init([](std::uint64_t shard) {
@@ -412,6 +440,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("languages", &languages, py::return_value_policy::copy, "The language table, in order.");
   m.def("language", &find_language, py::arg("name"), py::return_value_policy::copy,
         "The row for a language code or alias; ValueError listing the known ones otherwise.");
+  m.attr("SNOWBALL_VERSION") = snowball_version();
   m.def(
       "stemmers",
       [] {
@@ -421,16 +450,38 @@ PYBIND11_MODULE(_core, m) {
       },
       "The native stemmers' names, for Analyzer(stemmer=...).");
   m.def(
-      "segmenters", [] { return names_of(sparsebolt::segmenters(), SegmenterKind::kExternal); },
-      "The native segmenters' names, for Analyzer(segmenter=...); 'external' takes token lists instead.");
-
+      "stemmer_source", [](const std::string& name) { return find_stemmer(name).source; }, py::arg("name"),
+      "Where a stemmer comes from ('Snowball 3.1.1', ...); ValueError listing the stemmers for an unknown name.");
   m.def(
-      "stem_english_words",
-      [](const std::vector<std::string>& words) {
-        std::vector<std::string> stems = words;
-        for (std::string& word : stems) stem_english(word);
-        return stems;
+      "segmenters", [] { return segmenter_names(true); },
+      "The native segmenters' names, for Analyzer(segmenter=...); 'external' takes token lists instead.");
+  m.def(
+      "python_segmenters", [] { return segmenter_names(false); },
+      "The segmenters the language table names that run in Python (the analyzer maps each name to one).");
+  m.def(
+      "stem_words",
+      [](const std::string& stemmer, std::vector<std::string> words) {
+        return stem_all(find_stemmer(stemmer).stem, std::move(words));
       },
-      py::arg("words"), py::call_guard<py::gil_scoped_release>(),
+      py::arg("stemmer"), py::arg("words"),
+      "Stems each lowercase word with a native stemmer of stemmers() (for tests and inspection).");
+  m.def(
+      "snowball_algorithms",
+      [] {
+        std::vector<std::string> names;
+        for (const SnowballAlgorithm& algorithm : sparsebolt::snowball_algorithms()) names.emplace_back(algorithm.name);
+        return names;
+      },
+      "The generated Snowball stemmers' names (Stemmer.algorithms() of the same Snowball version).");
+  m.def(
+      "snowball_stem_words",
+      [](const std::string& algorithm, std::vector<std::string> words) {
+        return stem_all(find_snowball_algorithm(algorithm).stem, std::move(words));
+      },
+      py::arg("algorithm"), py::arg("words"),
+      "Stems each lowercase word with a generated Snowball stemmer, 'english' included (for tests).");
+  m.def(
+      "stem_english_words", [](std::vector<std::string> words) { return stem_all(&stem_english, std::move(words)); },
+      py::arg("words"),
       "Stems each lowercase word with the native Snowball English stemmer (for tests and inspection).");
 }

@@ -8,14 +8,20 @@
 namespace sparsebolt {
 
 Analyzer::Analyzer(AnalyzerOptions options)
-    : options_(std::move(options)), stem_(stemmer_of(options_.stemmer).stem), letters_digits_(options_.lowercase) {
+    : options_(std::move(options)),
+      segmenter_kind_(find_segmenter(options_.segmenter).kind),
+      stem_(find_stemmer(options_.stemmer).stem),
+      letters_digits_(options_.lowercase) {
+  options_.stemmer = find_stemmer(options_.stemmer).name;
+  options_.segmenter = find_segmenter(options_.segmenter).name;
   stopwords_.reserve(options_.stopwords.size());
   for (const std::string& word : options_.stopwords) stopwords_.insert(word);
 }
 
-void Analyzer::throw_not_native() {
-  throw std::invalid_argument(
-      "this analyzer's segmenter is external: segment the texts first and pass their token lists");
+void Analyzer::throw_not_native(std::string_view segmenter) {
+  throw std::invalid_argument("this analyzer's segmenter '" + std::string(segmenter) +
+                              "' runs outside the core (in Python): segment the texts first and pass their token "
+                              "lists, or build the analyzer with a Python segmenter for it");
 }
 
 std::string_view Analyzer::surface_of(std::string_view token, std::string& scratch) const {

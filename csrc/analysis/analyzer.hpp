@@ -16,8 +16,10 @@ namespace sparsebolt {
 struct AnalyzerOptions {
   bool lowercase = true;
   std::vector<std::string> stopwords;  // compared with the token after lowercasing, before stemming
-  StemmerKind stemmer = StemmerKind::kEnglish;
-  SegmenterKind segmenter = SegmenterKind::kLettersDigits;
+  // Names in stemmers() and segmenters(); the Analyzer resolves them (std::invalid_argument for unknown ones)
+  // and keeps the tables' own views, so the caller's strings need not outlive the constructor.
+  std::string_view stemmer = "english";
+  std::string_view segmenter = "letters_digits";
 };
 
 class Analyzer {
@@ -31,11 +33,11 @@ class Analyzer {
   // come as lists (surface_of).
   template <class OnSurface>
   void for_each_surface_token(std::string_view text, std::string& scratch, OnSurface&& on_surface) const {
-    switch (options_.segmenter) {
+    switch (segmenter_kind_) {
       case SegmenterKind::kLettersDigits: letters_digits_.for_each_token(text, scratch, on_surface); return;
       case SegmenterKind::kExternal: break;
     }
-    throw_not_native();
+    throw_not_native(options_.segmenter);
   }
 
   // A token from an external segmenter as a native one passes it on: lowercased if configured (a view of
@@ -56,9 +58,10 @@ class Analyzer {
   std::vector<std::string> analyze_tokens(const std::vector<std::string_view>& tokens) const;
 
  private:
-  [[noreturn]] static void throw_not_native();
+  [[noreturn]] static void throw_not_native(std::string_view segmenter);
 
   AnalyzerOptions options_;
+  SegmenterKind segmenter_kind_;
   StringTable stopwords_;
   void (*stem_)(std::string&);
   LettersDigitsSegmenter letters_digits_;

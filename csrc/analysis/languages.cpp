@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "analysis/stemmer_english.hpp"
+#include "analysis/stemmer_snowball.hpp"
 
 namespace sparsebolt {
 namespace {
@@ -19,12 +20,64 @@ std::string quoted_names(const std::vector<Row>& rows, Name&& name_of) {
   return out;
 }
 
+std::vector<Stemmer> build_stemmers() {
+  // The hand-written English stemmer is "english": it equals Snowball's english and is faster (a stack buffer
+  // on bytes, no code point conversion); the generated one is still reachable as snowball_algorithms().
+  std::vector<Stemmer> table = {
+      {"english", &stem_english, "Snowball english, hand-written (stemmer_english.cpp)"},
+      {"none", nullptr, "no stemming"},
+  };
+  static const std::string source = std::string("Snowball ") + snowball_version();
+  for (const SnowballAlgorithm& algorithm : snowball_algorithms())
+    if (algorithm.name != "english") table.push_back({algorithm.name, algorithm.stem, source});
+  return table;
+}
+
 }  // namespace
 
 const std::vector<Language>& languages() {
+  // Codes are ISO 639-1; the aliases add pymilvus.model's codes (sp, jp, kr) and the English names.
   static const std::vector<Language> table = {
-      // code, aliases, stemmer, stopwords, segmenter
+      // code, aliases, stemmer, stopwords (NLTK's lists), segmenter
       {"en", {"english"}, "english", "english", "letters_digits"},
+      {"de", {"german"}, "german", "german", "letters_digits"},
+      {"fr", {"french"}, "french", "french", "letters_digits"},
+      {"ru", {"russian"}, "russian", "russian", "letters_digits"},
+      {"es", {"sp", "spanish"}, "spanish", "spanish", "letters_digits"},
+      {"it", {"italian"}, "italian", "italian", "letters_digits"},
+      {"pt", {"portuguese"}, "portuguese", "portuguese", "letters_digits"},
+      {"nl", {"dutch"}, "dutch", "dutch", "letters_digits"},
+      {"sv", {"swedish"}, "swedish", "swedish", "letters_digits"},
+      {"no", {"nb", "norwegian"}, "norwegian", "norwegian", "letters_digits"},
+      {"da", {"danish"}, "danish", "danish", "letters_digits"},
+      {"fi", {"finnish"}, "finnish", "finnish", "letters_digits"},
+      {"hu", {"hungarian"}, "hungarian", "hungarian", "letters_digits"},
+      {"ro", {"romanian"}, "romanian", "romanian", "letters_digits"},
+      {"tr", {"turkish"}, "turkish", "turkish", "letters_digits"},
+      {"el", {"greek"}, "greek", "greek", "letters_digits"},
+      {"ar", {"arabic"}, "arabic", "arabic", "letters_digits"},
+      {"ta", {"tamil"}, "tamil", "tamil", "letters_digits"},
+      {"ca", {"catalan"}, "catalan", "catalan", "letters_digits"},
+      {"eu", {"basque"}, "basque", "basque", "letters_digits"},
+      {"id", {"indonesian"}, "indonesian", "indonesian", "letters_digits"},
+      {"ne", {"nepali"}, "nepali", "nepali", "letters_digits"},
+      // Snowball stemmers without an NLTK stopword list
+      {"hy", {"armenian"}, "armenian", "", "letters_digits"},
+      {"cs", {"czech"}, "czech", "", "letters_digits"},
+      {"eo", {"esperanto"}, "esperanto", "", "letters_digits"},
+      {"et", {"estonian"}, "estonian", "", "letters_digits"},
+      {"hi", {"hindi"}, "hindi", "", "letters_digits"},
+      {"ga", {"irish"}, "irish", "", "letters_digits"},
+      {"lt", {"lithuanian"}, "lithuanian", "", "letters_digits"},
+      {"fa", {"persian"}, "persian", "", "letters_digits"},
+      {"pl", {"polish"}, "polish", "", "letters_digits"},
+      {"sr", {"serbian"}, "serbian", "", "letters_digits"},
+      {"st", {"sesotho"}, "sesotho", "", "letters_digits"},
+      {"yi", {"yiddish"}, "yiddish", "", "letters_digits"},
+      // Segmented in Python (python/sparsebolt/sparse/segmenters/), then stopped natively; no stemming
+      {"zh", {"chinese", "cn"}, "none", "chinese", "jieba"},
+      {"ja", {"jp", "japanese"}, "none", "japanese", "mecab"},
+      {"ko", {"kr", "korean"}, "none", "korean", "mecab_ko"},
   };
   return table;
 }
@@ -45,10 +98,7 @@ const Language& find_language(std::string_view name) {
 }
 
 const std::vector<Stemmer>& stemmers() {
-  static const std::vector<Stemmer> table = {
-      {"english", StemmerKind::kEnglish, &stem_english},  // Snowball English (Porter2), stemmer_english.cpp
-      {"none", StemmerKind::kNone, nullptr},
-  };
+  static const std::vector<Stemmer> table = build_stemmers();
   return table;
 }
 
@@ -59,17 +109,15 @@ const Stemmer& find_stemmer(std::string_view name) {
                               quoted_names(stemmers(), [](const Stemmer& s) { return s.name; }));
 }
 
-const Stemmer& stemmer_of(StemmerKind kind) noexcept {
-  for (const Stemmer& stemmer : stemmers())
-    if (stemmer.kind == kind) return stemmer;
-  return stemmers().back();  // unreachable: every kind has a row
-}
-
 const std::vector<Segmenter>& segmenters() {
   static const std::vector<Segmenter> table = {
       {"letters_digits", SegmenterKind::kLettersDigits,
        "maximal runs of Unicode letters and digits (str.isalnum(), [^\\W_]+)"},
       {"external", SegmenterKind::kExternal, "token lists from the caller (a Python segmenter)"},
+      {"jieba", SegmenterKind::kExternal, "Chinese words, jieba's default mode (a Python segmenter)"},
+      {"mecab", SegmenterKind::kExternal, "Japanese words, MeCab with unidic-lite (a Python segmenter)"},
+      {"mecab_ko", SegmenterKind::kExternal, "Korean content morphemes, MeCab with mecab-ko-dic (a Python segmenter)"},
+      {"kiwi", SegmenterKind::kExternal, "Korean morphemes, Kiwi (a Python segmenter)"},
   };
   return table;
 }

@@ -8,12 +8,10 @@
 
 namespace sparsebolt {
 
-enum class StemmerKind { kNone, kEnglish };
-
 struct Stemmer {
   std::string_view name;
-  StemmerKind kind;
-  void (*stem)(std::string& word);  // in place, on a lowercase UTF-8 word; null for kNone
+  void (*stem)(std::string& word);  // in place, on a lowercase UTF-8 word; thread-safe; null for "none"
+  std::string_view source;          // where the algorithm comes from, for reprs and params files
 };
 
 // How text becomes surface tokens. kExternal: the caller segments (a Python segmenter) and hands the
@@ -28,7 +26,7 @@ struct Segmenter {
 
 struct Language {
   std::string_view code;                  // ISO 639-1, as pymilvus.model's build_default_analyzer takes it
-  std::vector<std::string_view> aliases;  // other names accepted for the code
+  std::vector<std::string_view> aliases;  // other names accepted for the code: pymilvus.model's, the English name
   std::string_view stemmer;               // a name in stemmers(); "none" where there is no native stemmer
   std::string_view stopwords;             // a list in python/sparsebolt/sparse/stopwords/ (<name>.txt); "" for none
   std::string_view segmenter;             // a name in segmenters()
@@ -39,12 +37,13 @@ const std::vector<Language>& languages();
 // The language whose code or alias is `name`; throws std::invalid_argument listing the known ones.
 const Language& find_language(std::string_view name);
 
+// The hand-written English stemmer, "none", then every other Snowball algorithm under its Snowball name.
 const std::vector<Stemmer>& stemmers();
 // Throws std::invalid_argument listing the known stemmers.
 const Stemmer& find_stemmer(std::string_view name);
-const Stemmer& stemmer_of(StemmerKind kind) noexcept;
 
-// Native segmenters first, then "external".
+// Native segmenters first, then the external ones: "external" (any Python segmenter) and the named
+// segmenters of the language table that run in Python (the caller maps those names to code).
 const std::vector<Segmenter>& segmenters();
 // Throws std::invalid_argument listing the known segmenters.
 const Segmenter& find_segmenter(std::string_view name);

@@ -7,10 +7,13 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "analysis/analyzer.hpp"
 #include "analysis/languages.hpp"
+#include "analysis/stemmer_english.hpp"
+#include "analysis/stemmer_snowball.hpp"
 #include "analysis/unicode.hpp"
 #include "bm25/encode.hpp"
 #include "bm25/fit_encode.hpp"
@@ -75,7 +78,7 @@ std::vector<std::string> corpus() {
 }
 
 void counting_is_independent_of_threads_and_merges_in_any_order() {
-  const Analyzer analyzer(AnalyzerOptions{true, {"the", "a"}, StemmerKind::kEnglish});
+  const Analyzer analyzer(AnalyzerOptions{true, {"the", "a"}, "english"});
   const std::vector<std::string> docs = corpus();
   TextBatch all;
   for (const std::string& doc : docs) all.texts.push_back(doc);
@@ -116,7 +119,7 @@ void counting_is_independent_of_threads_and_merges_in_any_order() {
 }
 
 void encoding_matches_the_formula_and_the_query_fast_path() {
-  const Analyzer analyzer(AnalyzerOptions{true, {}, StemmerKind::kNone});
+  const Analyzer analyzer(AnalyzerOptions{true, {}, "none"});
   const std::vector<std::string> docs = {"a b b c", "b c c c d", "e"};
   TextBatch batch;
   for (const std::string& doc : docs) batch.texts.push_back(doc);
@@ -135,7 +138,7 @@ void encoding_matches_the_formula_and_the_query_fast_path() {
 }
 
 void fit_encode_equals_fit_then_encode_for_any_thread_count() {
-  const Analyzer analyzer(AnalyzerOptions{true, {"the"}, StemmerKind::kEnglish});
+  const Analyzer analyzer(AnalyzerOptions{true, {"the"}, "english"});
   std::vector<std::string> docs;
   std::mt19937_64 rng(3);
   const char* words[] = {"The", "running", "runs", "flow", "layer", "boundary", "z\xC3\xA9ro", "shock", "wave"};
@@ -181,9 +184,15 @@ void language_table_names_known_stemmers_and_segmenters() {
     CHECK(&find_language(language.code) == &language);
     for (std::string_view alias : language.aliases) CHECK(&find_language(alias) == &language);
     CHECK(find_stemmer(language.stemmer).name == language.stemmer);
-    CHECK(find_segmenter(language.segmenter).kind != SegmenterKind::kExternal);
+    // Only the languages segmented in Python name an external segmenter, and those have no stemmer.
+    if (find_segmenter(language.segmenter).kind == SegmenterKind::kExternal) CHECK(language.stemmer == "none");
   }
-  for (const Stemmer& stemmer : stemmers()) CHECK(&stemmer_of(stemmer.kind) == &stemmer);
+  for (const Stemmer& stemmer : stemmers()) CHECK(&find_stemmer(stemmer.name) == &stemmer);
+  // Every Snowball algorithm is a stemmer of the table, English through the hand-written one.
+  for (const SnowballAlgorithm& algorithm : snowball_algorithms()) {
+    const Stemmer& stemmer = find_stemmer(algorithm.name);
+    CHECK(stemmer.stem == (algorithm.name == "english" ? &stem_english : algorithm.stem));
+  }
   std::string message;
   try {
     find_language("xx");
@@ -218,8 +227,8 @@ std::vector<float> all_data(const std::vector<CsrPiece>& pieces) {
 void external_segmenter_tokens_take_the_text_path() {
   // Tokens cut outside like the native segmenter cuts them give the same statistics and vectors: the
   // lowercase -> stopword -> stem path is the same for both.
-  const Analyzer native(AnalyzerOptions{true, {"the", "a"}, StemmerKind::kEnglish});
-  const Analyzer external(AnalyzerOptions{true, {"the", "a"}, StemmerKind::kEnglish, SegmenterKind::kExternal});
+  const Analyzer native(AnalyzerOptions{true, {"the", "a"}, "english"});
+  const Analyzer external(AnalyzerOptions{true, {"the", "a"}, "english", "external"});
   const std::vector<std::string> docs = corpus();
   TextBatch texts;
   for (const std::string& doc : docs) texts.texts.push_back(doc);
@@ -248,6 +257,72 @@ void external_segmenter_tokens_take_the_text_path() {
   }
   CHECK(rejected);
 }
+
+std::string stemmed(std::string_view stemmer, std::string word) {
+  find_stemmer(stemmer).stem(word);
+  return word;
+}
+
+void snowball_stemmers_stem_utf8_words() {
+  // Stems PyStemmer 3.1.0 gives (Snowball 3.1); tests/unit/test_stemmer_snowball.py compares whole word lists.
+  CHECK(stemmed("german", "häuser") == "haus");
+  CHECK(stemmed("german", "aufeinanderfolgenden") == "aufeinanderfolg");
+  CHECK(stemmed("french", "continuellement") == "continuel");
+  CHECK(stemmed("russian", "книгами") == "книг");
+  CHECK(stemmed("spanish", "corriendo") == "corr");
+  CHECK(stemmed("greek", "βιβλία") == "βιβλ");
+  CHECK(stemmed("turkish", "kitaplarımızdan") == "kitap");
+  CHECK(stemmed("finnish", "taloissammekin") == "talo");
+  CHECK(stemmed("tamil", "படிக்கிறேன்") == "படி");
+  // Bytes that are no UTF-8 come back as they went in, and stop no word from stemming.
+  CHECK(stemmed("german", std::string("h\xFF\xC3user")) == std::string("h\xFF\xC3us"));
+  CHECK(stemmed("french", std::string("\xE2\x82")) == std::string("\xE2\x82"));
+  CHECK(stemmed("german", "") == "");
+  bool rejected = false;
+  try {
+    find_stemmer("klingon");
+  } catch (const std::invalid_argument& error) {
+    rejected = std::string(error.what()).find("'german'") != std::string::npos;
+  }
+  CHECK(rejected);
+}
+
+void snowball_stemmers_are_thread_safe() {
+  // Each thread has its own stemmer state: the same words stemmed on four threads at once give the same stems.
+  std::vector<std::string> words;
+  for (const char* stem : {"haus", "lauf", "kind", "buch", "frag"})
+    for (const char* ending : {"", "e", "en", "er", "ern", "es", "ung", "ungen", "lich", "keit"})
+      words.push_back(std::string(stem) + ending);
+  std::vector<std::string> expected = words;
+  for (std::string& word : expected) find_stemmer("german").stem(word);
+  std::vector<std::vector<std::string>> results(4, words);
+  std::vector<std::thread> threads;
+  for (std::vector<std::string>& result : results)
+    threads.emplace_back([&result] {
+      for (int round = 0; round < 200; ++round) {
+        std::vector<std::string> copy = result;
+        for (std::string& word : copy) find_stemmer("german").stem(word);
+        if (round == 199) result = copy;
+      }
+    });
+  for (std::thread& thread : threads) thread.join();
+  for (const std::vector<std::string>& result : results) CHECK(result == expected);
+}
+
+void named_python_segmenters_take_token_lists_only() {
+  // A language segmented in Python has a native analyzer that refuses text with advice instead of guessing.
+  const Language& korean = find_language("kr");
+  const Analyzer analyzer(AnalyzerOptions{true, {"은"}, korean.stemmer, korean.segmenter});
+  CHECK(analyzer.options().segmenter == "kiwi");
+  std::string message;
+  try {
+    analyzer.analyze("데이터베이스입니다");
+  } catch (const std::invalid_argument& error) {
+    message = error.what();
+  }
+  CHECK(message.find("'kiwi'") != std::string::npos && message.find("token lists") != std::string::npos);
+  CHECK(analyzer.analyze_tokens({"데이터베이스", "은"}) == (std::vector<std::string>{"데이터베이스"}));
+}
 }  // namespace
 
 int main() {
@@ -258,6 +333,9 @@ int main() {
   fit_encode_equals_fit_then_encode_for_any_thread_count();
   language_table_names_known_stemmers_and_segmenters();
   external_segmenter_tokens_take_the_text_path();
+  snowball_stemmers_stem_utf8_words();
+  snowball_stemmers_are_thread_safe();
+  named_python_segmenters_take_token_lists_only();
   if (failures != 0) {
     std::fprintf(stderr, "%d check(s) failed\n", failures);
     return 1;

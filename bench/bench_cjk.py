@@ -1,0 +1,141 @@
+"""Korean, Chinese and Japanese BM25: quality and fit+encode time, ours against the per-text baselines.
+
+One command:  .venv/bin/python bench/bench_cjk.py        (needs sparsebolt[all-languages], kiwipiepy, jieba)
+
+Korean: nDCG@10 on msmarco-ko-dev (../shared; BM25 sparse dot product, top 10) with the English originals
+alongside, for the English default analyzer, character bigrams, Kiwi content morphemes called per text from
+Python (the baseline) and sparsebolt's ``ko`` analyzer (MeCab + mecab-ko-dic in one call per batch). Chinese and
+Japanese: pymilvus.model's ``zh`` / ``jp`` analyzers (for real when NLTK's stopwords are installed, else their
+pipeline rebuilt from their source, as tests/unit/test_segmenters_zh_ja.py) against sparsebolt's, on the test
+sentences repeated to --repeat-sentences copies; every row uses sparsebolt's BM25, so only the analyzer differs.
+Prints a markdown table with the machine and versions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sparsebolt.eval import mean_ndcg, read_corpus, read_qrels, read_queries  # noqa: E402
+from sparsebolt.model.sparse import BM25EmbeddingFunction  # noqa: E402
+from sparsebolt.sparse import Analyzer  # noqa: E402
+from sparsebolt.sparse.segmenters import MecabKoreanSegmenter  # noqa: E402
+from tests.unit.test_segmenters_corpus import JA_SENTENCES, ZH_SENTENCES  # noqa: E402
+from tests.unit.test_segmenters_zh_ja import (  # noqa: E402
+    chinese_analyzer,
+    japanese_analyzer,
+    nltk_has_stopwords,
+    pymilvus_reference,
+    shipped_list,
+)
+
+DATA = ROOT.parent / "shared" / "data" / "msmarco-ko-dev"
+KIWI_CONTENT = {"NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "XR", "SL", "SH", "SN"}
+
+
+def fit_encode_seconds(analyzer: Any, texts: Sequence[str]) -> tuple[float, BM25EmbeddingFunction, Any]:
+    started = time.perf_counter()
+    function = BM25EmbeddingFunction(analyzer=analyzer)
+    documents = function.fit_encode_documents(texts)
+    return time.perf_counter() - started, function, documents
+
+
+def ndcg(language: str, analyzer: Any) -> tuple[float, float]:
+    ids, texts = read_corpus(DATA / language)
+    queries, qrels = read_queries(DATA / language), read_qrels(DATA / language)
+    seconds, function, documents = fit_encode_seconds(analyzer, texts)
+    query_ids = list(queries)
+    scores = (function.encode_queries([queries[q] for q in query_ids]) @ documents.T).toarray()
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :10]
+    runs = {q: [ids[j] for j in top[row]] for row, q in enumerate(query_ids)}
+    return mean_ndcg(runs, qrels, 10), seconds
+
+
+def kiwi_per_text() -> Callable[[str], list[str]]:
+    from kiwipiepy import Kiwi
+
+    kiwi = Kiwi()
+    return lambda text: [t.form for t in kiwi.tokenize(text) if t.tag in KIWI_CONTENT]
+
+
+def bigrams() -> Analyzer:
+    letters = Analyzer("words", stemmer="none")
+
+    def segment(texts: list[str]) -> list[list[str]]:
+        return [[w[i:i + 2] for w in letters(text) for i in range(max(1, len(w) - 1))] for text in texts]
+
+    return Analyzer("ko-bigrams", stemmer="none", segmenter=segment)
+
+
+def korean_analyzer() -> Analyzer:
+    return Analyzer("ko", stemmer="none", stopwords=shipped_list("korean"), segmenter=MecabKoreanSegmenter(),
+                    stopword_source="korean")
+
+
+def version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat-sentences", type=int, default=20, help="copies of the zh/ja test sentences")
+    args = parser.parse_args(argv)
+    rows: list[tuple[str, str, str, str, str]] = []
+
+    quality, seconds = ndcg("en", None)
+    rows.append(("en (msmarco-ko-dev originals)", "sparsebolt en (default)", f"{quality:.4f}", f"{seconds:.2f}", ""))
+    quality, seconds = ndcg("ko", None)
+    rows.append(("ko", "sparsebolt en (default)", f"{quality:.4f}", f"{seconds:.2f}", ""))
+    quality, seconds = ndcg("ko", bigrams())
+    rows.append(("ko", "character bigrams (Python segmenter)", f"{quality:.4f}", f"{seconds:.2f}", ""))
+    base_quality, base_seconds = ndcg("ko", kiwi_per_text())
+    rows.append(("ko", "Kiwi content morphemes, per text (baseline)", f"{base_quality:.4f}", f"{base_seconds:.2f}",
+                 "1.0x"))
+    korean = korean_analyzer()
+    korean("워밍업")  # the dictionary loads once per process, as Kiwi() above
+    quality, seconds = ndcg("ko", korean)
+    rows.append(("ko", "sparsebolt ko (MeCab + mecab-ko-dic)", f"{quality:.4f}", f"{seconds:.2f}",
+                 f"{base_seconds / seconds:.1f}x"))
+
+    real = "pymilvus.model" if nltk_has_stopwords() else "pymilvus.model pipeline rebuilt (no NLTK data)"
+    for language, sentences, ours, reference_code in (
+        ("zh", ZH_SENTENCES, chinese_analyzer(), "zh"), ("ja", JA_SENTENCES, japanese_analyzer(), "jp")
+    ):
+        texts = list(sentences) * args.repeat_sentences
+        reference = pymilvus_reference(reference_code)
+        reference(texts[0])
+        ours(texts[0])
+        equal = all(ours(t) == reference(t) for t in sentences)
+        base, _, _ = fit_encode_seconds(reference, texts)
+        mine, _, _ = fit_encode_seconds(ours, texts)
+        rows.append((language, f"{real} {reference_code}", "", f"{base:.2f}", "1.0x"))
+        rows.append((language, f"sparsebolt {language} ({ours.segmenter!r})", "same tokens" if equal else "DIFFER",
+                     f"{mine:.2f}", f"{base / mine:.1f}x"))
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print("versions: " + ", ".join(f"{p} {version(p)}" for p in (
+        "sparsebolt", "mecab-python3", "python-mecab-ko-dic", "unidic-lite", "rjieba", "jieba", "kiwipiepy",
+        "pymilvus.model")))
+    print(f"zh/ja corpora: {len(ZH_SENTENCES)} / {len(JA_SENTENCES)} sentences x {args.repeat_sentences}\n")
+    print("| language | analyzer | nDCG@10 | fit+encode s | speed-up |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
