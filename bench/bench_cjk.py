@@ -6,7 +6,7 @@ Korean: nDCG@10 on msmarco-ko-dev (../shared; BM25 sparse dot product, top 10) w
 alongside, for the English default analyzer, character bigrams, Kiwi content morphemes called per text from
 Python (the baseline) and sparsebolt's ``ko`` analyzer (MeCab + mecab-ko-dic in one call per batch). Chinese and
 Japanese: pymilvus.model's ``zh`` / ``jp`` analyzers (for real when NLTK's stopwords are installed, else their
-pipeline rebuilt from their source, as tests/unit/test_segmenters_zh_ja.py) against sparsebolt's, on the test
+pipeline rebuilt from their source, by sparsebolt.testing.cjk_reference) against sparsebolt's, on the test
 sentences repeated to --repeat-sentences copies; every row uses sparsebolt's BM25, so only the analyzer differs.
 Prints a markdown table with the machine and versions.
 """
@@ -31,8 +31,9 @@ from sparsebolt.eval import mean_ndcg, read_corpus, read_qrels, read_queries  # 
 from sparsebolt.model.sparse import BM25EmbeddingFunction  # noqa: E402
 from sparsebolt.sparse import Analyzer  # noqa: E402
 from sparsebolt.sparse.segmenters import MecabKoreanSegmenter  # noqa: E402
-from tests.unit.test_segmenters_corpus import JA_SENTENCES, ZH_SENTENCES  # noqa: E402
-from tests.unit.test_segmenters_zh_ja import (  # noqa: E402
+from sparsebolt.testing.cjk_reference import (  # noqa: E402
+    JA_SENTENCES,
+    ZH_SENTENCES,
     chinese_analyzer,
     japanese_analyzer,
     nltk_has_stopwords,

@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--ranker", choices=["rrf", "weighted"], default="rrf", help="hybrid fusion (default: rrf)")
     search.add_argument("--rrf-k", type=int, default=60, help="RRF constant k (default: 60)")
     search.add_argument("--weights", default=None, help="weighted fusion: DENSE,SPARSE (default: 0.5,0.5)")
+    add_analyzer_args(search)
     _common_output(search)
 
     fit = sub.add_parser("fit", help="fit BM25 statistics on a corpus and write a params file",
@@ -287,7 +288,7 @@ def _opened_for_search(args: argparse.Namespace) -> Iterator[Any]:
         spec, recorded = probe.spec, probe.recorded
         _check_mode(args.mode, spec)
         opened = TextCollection(args.uri, args.collection, retry=_retry(args), client=client, create=False,
-                                **search_encoders(spec, recorded, args.mode))
+                                **search_encoders(spec, recorded, args.mode, analyzer_options(args)))
         with opened as collection:
             yield collection
     finally:

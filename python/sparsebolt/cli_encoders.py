@@ -27,37 +27,42 @@ _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
 
 def add_analyzer_args(parser: argparse.ArgumentParser) -> None:
     """The BM25 analyzer flags; each is None unless given, so a flag left out never conflicts with a recording."""
+    from sparsebolt import _core  # noqa: PLC0415
+    from sparsebolt.sparse.stopwords import stopword_lists  # noqa: PLC0415
+
+    codes = [entry.code for entry in _core.languages()]
     g = parser.add_argument_group("BM25 analyzer (for a new collection; an existing one uses its recorded analyzer)")
-    g.add_argument("--language", choices=["en"], default=None,
-                   help="the language's default analyzer: its stopwords and stemmer (default: en)")
-    g.add_argument("--stemmer", choices=["english", "none"], default=None,
-                   help="Snowball English stemmer, or none (default: the language's)")
+    g.add_argument("--language", choices=[name for entry in _core.languages() for name in (entry.code, *entry.aliases)],
+                   default=None, metavar="CODE",
+                   help=f"the language's default analyzer: its segmenter, stopwords and stemmer (default: en); "
+                        f"one of {', '.join(codes)}, or an alias such as german or kr (zh, ja, ko need the extras "
+                        f"sparsebolt[zh], [ja], [ko])")
+    g.add_argument("--stemmer", choices=list(_core.stemmers()), default=None, metavar="STEMMER",
+                   help=f"a Snowball stemmer, or none (default: the language's); one of {', '.join(_core.stemmers())}")
     g.add_argument("--stopwords", default=None,
-                   help="'english', 'none', or a text file with one stopword per line (default: the language's)")
+                   help=f"a shipped list ({', '.join(stopword_lists())}), 'none', or a text file with one stopword "
+                        f"per line (default: the language's)")
     g.add_argument("--no-lowercase", dest="lowercase", action="store_const", const=False, default=None,
-                   help="keep case (default: lowercase)")
+                   help="keep case (default: lowercase, except zh and ja, which keep case as pymilvus.model does)")
 
 
 def analyzer_options(args: argparse.Namespace) -> Optional[dict[str, Any]]:
     """The analyzer settings the flags give (over the language's), or None when no analyzer flag was given."""
+    from sparsebolt.sparse.stopwords import stopword_lists  # noqa: PLC0415
+
     given = {key: getattr(args, key, None) for key in ("language", "stemmer", "stopwords", "lowercase")}
     if all(value is None for value in given.values()):
         return None
-    options: dict[str, Any] = {}  # --language en is the English default: nothing to override
-    if given["stemmer"] is not None:
-        options["stemmer"] = given["stemmer"]
-    if given["lowercase"] is not None:
-        options["lowercase"] = given["lowercase"]
+    options = {key: given[key] for key in ("language", "stemmer", "lowercase") if given[key] is not None}
     words = given["stopwords"]
     if words is not None:
-        if words == "none":
-            options["stopwords"] = []
-        elif words == "english":
-            options["stopwords"] = "english"
+        if words == "none" or words in stopword_lists():
+            options["stopwords"] = words
         else:
             path = Path(words)
             if not path.is_file():
-                raise CliError(f"--stopwords takes 'english', 'none' or a file of words; no such file: {words}")
+                raise CliError(f"--stopwords takes a list name ({', '.join(stopword_lists())}), 'none' or a file "
+                               f"of words; no such file: {words}")
             options["stopwords"] = sorted({w.strip() for w in path.read_text(encoding="utf-8").splitlines()
                                            if w.strip()})
     return options
@@ -138,8 +143,24 @@ def flag_recipes(dense: Optional[str], sparse: Optional[str], analyzer: Optional
     elif sparse is not None or analyzer is not None:
         choice = sparse or "bm25"
         out[SPARSE_FIELD] = (None if choice == "none" else make_recipe("milvus-bm25") if choice == "milvus-bm25"
-                             else make_recipe("bm25", analyzer=dict(analyzer or {})))
+                             else _bm25_recipe(analyzer))
     return out
+
+
+def _bm25_recipe(analyzer: Optional[Mapping[str, Any]]) -> Recipe:
+    """The BM25 recipe of the analyzer flags, its segmenter library checked now: a missing one is a CliError
+    naming the extra to install, before any collection is touched."""
+    from sparsebolt.encoders import build_analyzer  # noqa: PLC0415
+    from sparsebolt.sparse.segmenters import MissingSegmenterError, library_segmenters  # noqa: PLC0415
+
+    recipe = make_recipe("bm25", analyzer=dict(analyzer or {}))
+    if recipe.config["analyzer"]["segmenter"] in library_segmenters():
+        try:
+            build_analyzer(recipe.config["analyzer"])
+        except MissingSegmenterError as exc:
+            language = recipe.config["analyzer"]["language"]
+            raise CliError(f"--language {language} segments with a library that is not installed: {exc}") from exc
+    return recipe
 
 
 def _learned(kind: str, model: Optional[str], flag: str) -> Recipe:
@@ -251,19 +272,25 @@ def _takes(recipe: Recipe, option: str) -> bool:
     return recipe.name in _ENGINE_KINDS
 
 
-def search_encoders(spec: Any, recorded: Optional[Mapping[str, Any]], mode: Optional[str]) -> dict[str, Any]:
-    """TextCollection keyword arguments with the encoders a search in ``mode`` needs: the recorded ones, or
-    MiniLM and the English BM25 for a collection made before encoders were recorded."""
+def search_encoders(spec: Any, recorded: Optional[Mapping[str, Any]], mode: Optional[str],
+                    analyzer: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
+    """TextCollection keyword arguments with the encoders a search in ``mode`` needs: the recorded ones (analyzer
+    flags must agree with them), or MiniLM and the BM25 of the analyzer flags (English without them) for a
+    collection made before encoders were recorded."""
     instead = "--mode sparse" if spec.has_sparse else None
+    flags = {} if analyzer is None else flag_recipes(None, None, analyzer)
     if recorded is not None:
         needed = {f.name for f in spec.vector_fields
                   if mode in (None, "hybrid") or (f.kind == "dense") == (mode == "dense")}
-        return {"encoders": build_for_cli({name: fr.recipe for name, fr in recorded.items()}, fields=needed,
-                                          instead=instead)}
+        chosen = encoder_recipes(spec.name, recorded, flags, {})
+        return {"encoders": build_for_cli(chosen, fields=needed, instead=instead)}
+    if flags and spec.sparse_mode != "client":
+        raise CliError(f"the analyzer flags (--language, --stemmer, --stopwords, --no-lowercase) apply to client-side "
+                       f"BM25 only; collection {spec.name!r} has none")
     wanted = {DENSE_FIELD: spec.has_dense and mode != "sparse",
               SPARSE_FIELD: spec.sparse_mode == "milvus-bm25" or (spec.sparse_mode == "client" and mode != "dense")}
     defaults = {**default_recipes(), SPARSE_FIELD: make_recipe("milvus-bm25") if spec.sparse_mode == "milvus-bm25"
-                else make_recipe("bm25")}
+                else flags.get(SPARSE_FIELD) or make_recipe("bm25")}
     built = build_for_cli({name: recipe for name, recipe in defaults.items() if wanted[name]}, instead=instead)
     return {"dense": built.get(DENSE_FIELD), "sparse": built.get(SPARSE_FIELD)}
 

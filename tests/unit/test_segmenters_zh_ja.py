@@ -1,83 +1,36 @@
 """Chinese (rjieba) and Japanese (MeCab + unidic-lite) give pymilvus.model's zh and jp analyzer tokens.
 
-pymilvus.model's analyzers run for real when NLTK's stopword corpus is on this machine (its StopwordFilter
-needs it and would try to download it otherwise). Without it, the reference is their pipeline rebuilt from
-their source (tokenizers.py, lang.yaml) with the same libraries: ``jieba.lcut`` or a fresh
-``MeCab.Tagger("-Owakati")`` per text, lang.yaml's character and punctuation filters, NLTK's word lists.
+The references and sentences are sparsebolt.testing.cjk_reference's: pymilvus.model's analyzers for real when
+NLTK's stopword corpus is on this machine, else their pipeline rebuilt from their source.
 """
 
 from __future__ import annotations
 
 import pickle
 import string
-from importlib import resources
-from pathlib import Path
 
 import pytest
 
-from sparsebolt.sparse import Analyzer
 from sparsebolt.sparse.segmenters import JiebaSegmenter, MecabJapaneseSegmenter
-from tests.unit.test_segmenters_corpus import JA_SENTENCES, ZH_SENTENCES
-
-
-def shipped_list(name: str) -> list[str]:
-    text = resources.files("sparsebolt.sparse.stopwords").joinpath(f"{name}.txt").read_text(encoding="utf-8")
-    return [line for line in text.splitlines() if line]
+from sparsebolt.testing import cjk_reference
+from sparsebolt.testing.cjk_reference import (
+    JA_SENTENCES,
+    ZH_SENTENCES,
+    chinese_analyzer,
+    japanese_analyzer,
+    shipped_list,
+)
 
 
 def pymilvus_config(language: str) -> dict:
-    yaml = pytest.importorskip("yaml")
-    import pymilvus.model.sparse.bm25 as bm25
-
-    return yaml.safe_load((Path(bm25.__file__).parent / "lang.yaml").read_text(encoding="utf-8"))[language]
-
-
-def nltk_has_stopwords() -> bool:
-    try:
-        import nltk
-
-        nltk.data.find("corpora/stopwords")
-        return True
-    except (ImportError, LookupError):
-        return False
+    pytest.importorskip("yaml")
+    return cjk_reference.pymilvus_config(language)
 
 
 def pymilvus_reference(language: str):
-    """pymilvus.model's analyzer for ``language``, or its pipeline rebuilt (see the module docstring)."""
-    if nltk_has_stopwords():
-        from pymilvus.model.sparse.bm25.tokenizers import build_default_analyzer
-
-        return build_default_analyzer(language)
-    config = pymilvus_config(language)
-    extras = next(f["params"].get("extras", "") for f in config["filters"] if f["class"] == "PunctuationFilter")
-    punctuation = set(string.punctuation + extras)
-    if language == "zh":
-        import jieba
-
-        # NLTK's Chinese list: chinese.txt holds it, then the punctuation below.
-        stop = set(shipped_list("chinese")[:841])
-        return lambda text: [t for t in jieba.lcut(text) if t not in stop and t not in punctuation]
-    import MeCab
-
-    chars = config["preprocessors"][0]["params"]["chars_to_replace"]
-    table = str.maketrans({c: " " for c in chars})
-    stop = set(shipped_list("english"))  # StopwordFilter() with no language is NLTK's English list
-
-    def japanese(text: str) -> list[str]:
-        tokens = MeCab.Tagger("-Owakati").parse(text.translate(table)).split()
-        return [t for t in tokens if t not in stop and t not in punctuation]
-
-    return japanese
-
-
-def chinese_analyzer() -> Analyzer:
-    return Analyzer("zh", lowercase=False, stemmer="none", stopwords=shipped_list("chinese"),
-                    segmenter=JiebaSegmenter(), stopword_source="chinese")
-
-
-def japanese_analyzer() -> Analyzer:
-    return Analyzer("ja", lowercase=False, stemmer="none", stopwords=shipped_list("japanese"),
-                    segmenter=MecabJapaneseSegmenter(), stopword_source="japanese")
+    if not cjk_reference.nltk_has_stopwords():
+        pytest.importorskip("yaml")  # the rebuilt pipeline reads lang.yaml
+    return cjk_reference.pymilvus_reference(language)
 
 
 def test_chinese_tokens_equal_pymilvus_zh():

@@ -1,12 +1,30 @@
-"""Chinese and Japanese sentences for the segmenter equality tests and bench/bench_cjk.py (no tests here).
+"""Chinese and Japanese test sentences and pymilvus.model's zh and jp analyzers as references, for the segmenter
+equality tests (tests/unit/test_segmenters_zh_ja.py) and bench/bench_cjk.py.
 
 Chinese: about a hundred sentences written for these tests (news, technology, daily life, numbers, English and
 traditional characters mixed in), then jieba's own classic test sentences (jieba's test/test.py, MIT), which
 exercise its ambiguities and the HMM path for unknown words. Japanese: sentences written for these tests, with
 pymilvus.model's filtered characters (、。「」『』【】（）・ー…) and full-width letters.
+
+The references are pymilvus.model's analyzers for real when NLTK's stopword corpus is on this machine (its
+StopwordFilter needs it and would try to download it otherwise). Without it, they are its pipeline rebuilt from
+its source (tokenizers.py, lang.yaml) with the same libraries: ``jieba.lcut`` or a fresh
+``MeCab.Tagger("-Owakati")`` per text, lang.yaml's character and punctuation filters, NLTK's word lists.
 """
 
 from __future__ import annotations
+
+import importlib
+import string
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+from sparsebolt.sparse import Analyzer
+from sparsebolt.sparse.segmenters import JiebaSegmenter, MecabJapaneseSegmenter
+
+__all__ = ["JA_SENTENCES", "ZH_SENTENCES", "chinese_analyzer", "japanese_analyzer", "nltk_has_stopwords",
+           "pymilvus_config", "pymilvus_reference", "shipped_list"]
 
 ZH_SENTENCES: tuple[str, ...] = tuple(
     """
@@ -265,3 +283,67 @@ Milvusはオープンソースのベクトルデータベースです。
 すもももももももものうち。
 """.strip("\n").split("\n")
 )
+
+
+def shipped_list(name: str) -> list[str]:
+    """The words of sparsebolt's shipped stopword list ``name``, in file order."""
+    text = resources.files("sparsebolt.sparse.stopwords").joinpath(f"{name}.txt").read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line]
+
+
+def pymilvus_config(language: str) -> dict[str, Any]:
+    """``language``'s entry of pymilvus.model's lang.yaml (needs PyYAML and pymilvus.model)."""
+    import pymilvus.model.sparse.bm25 as bm25
+
+    yaml = importlib.import_module("yaml")  # optional libraries without type information, imported by name
+    config: dict[str, Any] = yaml.safe_load((Path(bm25.__file__).parent / "lang.yaml").read_text(encoding="utf-8"))
+    return dict(config[language])
+
+
+def nltk_has_stopwords() -> bool:
+    """Whether NLTK's stopword corpus is on this machine (pymilvus.model's analyzers need it)."""
+    try:
+        nltk = importlib.import_module("nltk")
+        nltk.data.find("corpora/stopwords")
+        return True
+    except (ImportError, LookupError):
+        return False
+
+
+def pymilvus_reference(language: str) -> Callable[[str], list[str]]:
+    """pymilvus.model's analyzer for ``language``, or its pipeline rebuilt (see the module docstring)."""
+    if nltk_has_stopwords():
+        from pymilvus.model.sparse.bm25.tokenizers import build_default_analyzer
+
+        reference: Callable[[str], list[str]] = build_default_analyzer(language)
+        return reference
+    config = pymilvus_config(language)
+    extras = next(f["params"].get("extras", "") for f in config["filters"] if f["class"] == "PunctuationFilter")
+    punctuation = set(string.punctuation + extras)
+    if language == "zh":
+        jieba = importlib.import_module("jieba")
+        # NLTK's Chinese list: chinese.txt holds it, then the punctuation below.
+        stop = set(shipped_list("chinese")[:841])
+        return lambda text: [t for t in jieba.lcut(text) if t not in stop and t not in punctuation]
+    mecab = importlib.import_module("MeCab")
+    chars = config["preprocessors"][0]["params"]["chars_to_replace"]
+    table = str.maketrans({c: " " for c in chars})
+    stop = set(shipped_list("english"))  # StopwordFilter() with no language is NLTK's English list
+
+    def japanese(text: str) -> list[str]:
+        tokens = mecab.Tagger("-Owakati").parse(text.translate(table)).split()
+        return [t for t in tokens if t not in stop and t not in punctuation]
+
+    return japanese
+
+
+def chinese_analyzer() -> Analyzer:
+    """sparsebolt's Chinese analyzer built by hand from its parts (rjieba, NLTK's list, case kept)."""
+    return Analyzer("zh", lowercase=False, stemmer="none", stopwords=shipped_list("chinese"),
+                    segmenter=JiebaSegmenter(), stopword_source="chinese")
+
+
+def japanese_analyzer() -> Analyzer:
+    """sparsebolt's Japanese analyzer built by hand from its parts (MeCab + unidic-lite, case kept)."""
+    return Analyzer("ja", lowercase=False, stemmer="none", stopwords=shipped_list("japanese"),
+                    segmenter=MecabJapaneseSegmenter(), stopword_source="japanese")
