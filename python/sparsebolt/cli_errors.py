@@ -9,6 +9,8 @@ import sys
 import traceback
 from typing import Callable, NamedTuple, Optional
 
+from sparsebolt.sparse.segmenters._common import MissingSegmenterError as MissingExtraError
+
 __all__ = ["EXIT_USAGE", "EXIT_UNAVAILABLE", "EXIT_INGEST", "CliError", "MilvusRefusal", "configure_logging",
            "milvus_refusal", "run_reporting_errors"]
 
@@ -99,10 +101,11 @@ def _engine_log_hint(exc: BaseException, verbose: bool) -> str:
 
 def run_reporting_errors(
     prog: str, run: Callable[[], int], *, verbose: bool,
-    usage_errors: tuple[type[BaseException], ...] = (ValueError, TypeError, FileNotFoundError),
+    usage_errors: tuple[type[BaseException], ...] = (ValueError, TypeError, FileNotFoundError, MissingExtraError),
 ) -> int:
     """Runs a command and turns its errors into one line on stderr and an exit code (shared by `sparsebolt` and
-    `python -m sparsebolt.ray`): usage 2 (bad input records, a DataError, and requests Milvus refuses as invalid),
+    `python -m sparsebolt.ray`): usage 2 (bad input records, a DataError, an optional extra the options need and
+    that is not installed, and requests Milvus refuses as invalid),
     Milvus unreachable 3, ingestion stopped 4, interrupted 130, other 1 (other Milvus errors included). Always
     one line; with ``verbose`` the traceback as well."""
     from sparsebolt.milvus.ingest import IngestError  # noqa: PLC0415

@@ -8,6 +8,7 @@ from pymilvus.exceptions import MilvusException, ParamError
 
 from sparsebolt.cli_errors import EXIT_USAGE, milvus_refusal, run_reporting_errors
 from sparsebolt.milvus.sources import DataError
+from sparsebolt.sparse.segmenters import MissingSegmenterError
 
 
 def _raise(exc: BaseException):
@@ -26,6 +27,8 @@ def _raise(exc: BaseException):
     (MilvusException(code=65535, message="service internal error: segment lost\nsecond line"), 1,
      "service internal error: segment lost (Milvus error 65535)"),
     (DataError("corpus.jsonl:3: not valid JSON (Expecting value)"), EXIT_USAGE, "corpus.jsonl:3: not valid JSON"),
+    (MissingSegmenterError("Korean needs MeCab: pip install 'sparsebolt[ko]'"), EXIT_USAGE, "sparsebolt[ko]"),
+    (ImportError("No module named 'yaml'"), 1, "No module named 'yaml'"),
 ])
 def test_one_line_and_exit_code(exc, code, said, capsys):
     assert run_reporting_errors("sparsebolt search", _raise(exc), verbose=False) == code
