@@ -293,11 +293,9 @@ def _language_code(label: str) -> str:
 
 
 def _library_segmenter_name(segmenter: Any) -> Optional[str]:
-    from sparsebolt.sparse.segmenters import library_segmenters  # noqa: PLC0415
+    from sparsebolt.sparse.segmenters import library_name  # noqa: PLC0415
 
-    name = getattr(segmenter, "name", None)
-    ours = type(segmenter).__module__.startswith("sparsebolt.sparse.segmenters.")
-    return name if ours and name in library_segmenters() else None
+    return library_name(segmenter)
 
 
 def _stopword_lists() -> list[str]:

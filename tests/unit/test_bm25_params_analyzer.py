@@ -87,3 +87,14 @@ def test_a_bad_record_is_named(tmp_path, record, expected: str) -> None:
     bad.write_text(json.dumps(document), encoding="utf-8")
     with pytest.raises(ValueError, match=expected):
         read_params(bad)
+
+
+def test_a_library_segmenter_is_recorded_by_its_table_name(tmp_path) -> None:
+    pytest.importorskip("MeCab")
+    pytest.importorskip("rjieba")
+    path = tmp_path / "ko.json"
+    BM25EmbeddingFunction(analyzer=build_default_analyzer(language="kr")).fit(["한국의 수도는 서울입니다"]).save(path)
+    assert read_params(str(path)).analyzer["segmenter"] == "mecab_ko"
+    assert BM25EmbeddingFunction(analyzer=build_default_analyzer(language="korean")).load(str(path)).dim > 0
+    with pytest.raises(ValueError, match="segmenter"):
+        BM25EmbeddingFunction(analyzer=build_default_analyzer(language="zh")).load(str(path))

@@ -64,9 +64,14 @@ def analyzer_record(analyzer: object) -> Optional[dict[str, Any]]:
 
     if not isinstance(analyzer, Analyzer):
         return None
+    from sparsebolt.sparse.segmenters import library_name
+
     segmenter = analyzer.segmenter
     if not isinstance(segmenter, str):
-        segmenter = f"python:{getattr(segmenter, '__module__', '?')}.{getattr(segmenter, '__qualname__', '?')}"
+        # a library segmenter by its table name; any other callable by where it is defined
+        segmenter = library_name(segmenter) or (
+            f"python:{getattr(segmenter, '__module__', '?')}.{getattr(segmenter, '__qualname__', '?')}"
+        )
     return {
         "language": analyzer.name,
         "lowercase": bool(analyzer.lowercase),

@@ -22,6 +22,7 @@ __all__ = [
     "MecabJapaneseSegmenter",
     "MecabKoreanSegmenter",
     "MissingSegmenterError",
+    "library_name",
     "library_segmenter",
     "library_segmenters",
 ]
@@ -54,3 +55,10 @@ def library_segmenter(name: str) -> LibrarySegmenter:
     if name not in _SEGMENTERS:
         raise ValueError(f"unknown library segmenter {name!r}; choose one of {library_segmenters()}")
     return _SEGMENTERS[name]
+
+
+def library_name(segmenter: object) -> str | None:
+    """The table name of one of these library segmenters (``"mecab_ko"``), None for any other callable."""
+    name = getattr(segmenter, "name", None)
+    ours = type(segmenter).__module__.startswith("sparsebolt.sparse.segmenters.")
+    return name if ours and name in _SEGMENTERS else None
