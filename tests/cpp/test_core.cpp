@@ -313,14 +313,14 @@ void named_python_segmenters_take_token_lists_only() {
   // A language segmented in Python has a native analyzer that refuses text with advice instead of guessing.
   const Language& korean = find_language("kr");
   const Analyzer analyzer(AnalyzerOptions{true, {"은"}, korean.stemmer, korean.segmenter});
-  CHECK(analyzer.options().segmenter == "kiwi");
+  CHECK(analyzer.options().segmenter == "mecab_ko");
   std::string message;
   try {
     analyzer.analyze("데이터베이스입니다");
   } catch (const std::invalid_argument& error) {
     message = error.what();
   }
-  CHECK(message.find("'kiwi'") != std::string::npos && message.find("token lists") != std::string::npos);
+  CHECK(message.find("'mecab_ko'") != std::string::npos && message.find("token lists") != std::string::npos);
   CHECK(analyzer.analyze_tokens({"데이터베이스", "은"}) == (std::vector<std::string>{"데이터베이스"}));
 }
 }  // namespace
