@@ -157,7 +157,7 @@ def save_graph(model: onnx.ModelProto, target: Path, *, single_file_limit: int |
     itself): both are written in a staging folder beside ``target`` and renamed into place data first, so a
     reader that finds the graph finds its data complete. Saving this way moves ``model``'s tensors out of it."""
     limit = SINGLE_FILE_LIMIT if single_file_limit is None else single_file_limit
-    if model.ByteSize() < limit:
+    if _serialized_size(model) < limit:
         atomic_write_bytes(target, model.SerializeToString())
         return
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -178,6 +178,16 @@ def save_graph(model: onnx.ModelProto, target: Path, *, single_file_limit: int |
         os.replace(staging / target.name, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _serialized_size(model: onnx.ModelProto) -> int:
+    """``model.ByteSize()``, or protobuf's 2 GiB limit for a model over it, where protobuf refuses to compute it."""
+    from google.protobuf.message import EncodeError
+
+    try:
+        return int(model.ByteSize())
+    except EncodeError:
+        return onnx.checker.MAXIMUM_PROTOBUF
 
 
 def data_file(graph: Path) -> Path:
