@@ -30,7 +30,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -244,12 +243,9 @@ def _run(command: list[str], threads: int = 1) -> dict[str, Any] | None:
 
 
 def versions() -> str:
-    found = []
-    for name in ("onnxruntime", "onnx", "tokenizers", "numpy"):
-        try:
-            found.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name} (absent)")
+    from bench_bm25 import package_versions
+
+    found = package_versions(["onnxruntime", "onnx", "tokenizers", "numpy"])
     return ", ".join(found)
 
 

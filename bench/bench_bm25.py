@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -191,15 +192,21 @@ def machine() -> str:
             f"Python {platform.python_version()}, load {load:.2f}")
 
 
-def versions() -> str:
-    names = ["sparsebolt", "pymilvus-model", "bm25s", "tantivy", "rank-bm25", "PyStemmer", "numpy", "scipy"]
+def package_versions(names: Sequence[str]) -> list[str]:
+    """``"name version"`` for each installed distribution, ``"name (absent)"`` for the others (shared by the
+    benchmarks, like machine())."""
     found = []
     for name in names:
         try:
             found.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
             found.append(f"{name} (absent)")
-    return ", ".join(found)
+    return found
+
+
+def versions() -> str:
+    return ", ".join(package_versions(
+        ["sparsebolt", "pymilvus-model", "bm25s", "tantivy", "rank-bm25", "PyStemmer", "numpy", "scipy"]))
 
 
 def main() -> None:

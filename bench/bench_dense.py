@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -192,12 +191,9 @@ def machine() -> str:
 
 
 def versions(st_python: str) -> str:
-    found = []
-    for name in ("onnxruntime", "onnx", "tokenizers", "numpy"):
-        try:
-            found.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name} (absent)")
+    from bench_bm25 import package_versions
+
+    found = package_versions(["onnxruntime", "onnx", "tokenizers", "numpy"])
     probe = subprocess.run(
         [st_python, "-c", "import torch, sentence_transformers as s; print(torch.__version__, s.__version__)"],
         capture_output=True,
