@@ -132,6 +132,37 @@ def test_ingest_rerun_and_every_search_mode_answers_with_each_hits_own_fields(co
     _assert_stored_once(engine_uri, name, corpus)
 
 
+def test_learned_sparse_fields_take_the_world_s_data_rerun_and_every_search_mode(corpus, engine_uri, tmp_path):
+    """One BGE-M3 object filling the dense and sparse fields, and SPLADE alone (tiny random models: this checks
+    the data path, ids, texts and metadata, not retrieval quality)."""
+    from sparsebolt.hybrid import BGEM3EmbeddingFunction
+    from sparsebolt.sparse.splade import SpladeEmbeddingFunction
+    from tests.reference.transformer import BERT_TINY, random_weights, save_hf_folder
+    from tests.unit.test_bge_m3 import make_bge_m3_folder
+
+    m3 = BGEM3EmbeddingFunction(model_path=make_bge_m3_folder(tmp_path / "m3", seed=3), cache_dir=tmp_path / "c",
+                                device="cpu")
+    weights = random_weights(BERT_TINY, seed=5, architecture="masked_lm")
+    splade = SpladeEmbeddingFunction(model_path=save_hf_folder(tmp_path / "sp", BERT_TINY, weights,
+                                                               architecture="masked_lm"), cache_dir=tmp_path / "c")
+    expected = _expected(corpus)
+    for label, encoders, modes in (("m3", {"dense": m3, "sparse": m3}, ("dense", "sparse", "hybrid")),
+                                   ("splade", {"sparse": splade}, ("sparse",))):
+        name = _unique(label)
+        with TextCollection(engine_uri, name, **encoders) as col:
+            assert col.ingest(corpus, batch_size=BATCH).inserted == len(expected)
+            again = col.ingest(corpus, batch_size=BATCH)
+            assert (again.inserted, again.skipped) == (0, len(expected))
+            texts = [q["text"] for q in _records(TORTURE / "queries.jsonl")]
+            for mode in modes:
+                results = col.search(texts, mode=mode, limit=5, output_fields=["lang"])
+                assert len(results) == len(texts) and sum(len(hits) for hits in results) > 0, (label, mode)
+                for hits in results:
+                    for hit in hits:
+                        assert hit.text == expected[hit.id][0], (label, mode, hit.id)
+        _assert_stored_once(engine_uri, name, corpus)
+
+
 def _ingest_and_kill(command: list[str], *, after_batches: int, kill) -> tuple[int, str]:
     """Run ``command``, call ``kill(child)`` once it has stored ``after_batches`` batches; (exit code, stderr after)."""
     child = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=ENV, text=True)
