@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "analysis/analyzer.hpp"
+#include "analysis/dictionary_segmenter.hpp"
 #include "analysis/languages.hpp"
 #include "analysis/stemmer_english.hpp"
 #include "analysis/stemmer_snowball.hpp"
@@ -22,6 +23,7 @@
 #include "bm25/fit_encode.hpp"
 #include "bm25/model.hpp"
 #include "bm25/statistics.hpp"
+#include "parallel.hpp"
 
 namespace py = pybind11;
 using namespace sparsebolt;
@@ -210,14 +212,35 @@ EncodeSide side_of(bool query) { return query ? EncodeSide::kQuery : EncodeSide:
 // Who made a batch of token lists: a segmenter's tokens still go through `analyzer`; an analyzer's are terms.
 const char* token_source(const Analyzer* analyzer) { return analyzer != nullptr ? "the segmenter" : "the analyzer"; }
 
-// The segmenters' names: the native ones, or the named ones that run in Python (not the generic "external").
-std::vector<std::string> segmenter_names(bool native) {
+// The segmenters' names whose kind is one of `kinds` (never the generic "external").
+std::vector<std::string> segmenter_names(std::initializer_list<SegmenterKind> kinds) {
   std::vector<std::string> names;
-  for (const Segmenter& row : segmenters()) {
-    const bool row_native = row.kind != SegmenterKind::kExternal;
-    if (row_native == native && row.name != "external") names.emplace_back(row.name);
-  }
+  for (const Segmenter& row : segmenters())
+    for (SegmenterKind kind : kinds)
+      if (row.kind == kind && row.name != "external") names.emplace_back(row.name);
   return names;
+}
+
+// A dictionary segmenter's tokens for each text, for tests and inspection: the texts split across threads.
+std::vector<std::vector<std::string>> segment_texts(const DictionarySegmenter& segmenter, py::handle texts,
+                                                    int num_threads) {
+  const std::size_t threads = resolve_threads(num_threads);
+  Utf8Batch batch = utf8_batch(texts, "texts", 0);
+  std::vector<std::vector<std::string>> out(batch.views.size());
+  py::gil_scoped_release release;
+  const std::size_t parts = std::min<std::size_t>(threads, std::max<std::size_t>(1, out.size()));
+  const std::vector<std::size_t> bounds =
+      split_by_weight(out.size(), parts, [&](std::size_t i) { return batch.views[i].size() + 1; });
+  run_chunks(bounds.size() - 1, [&](std::size_t chunk) {
+    std::string scratch;
+    std::vector<std::string_view> tokens;
+    for (std::size_t i = bounds[chunk]; i < bounds[chunk + 1]; ++i) {
+      segmenter.segment(batch.views[i], scratch, tokens);
+      for (std::string_view token : tokens)
+        if (!token.empty()) out[i].emplace_back(token);
+    }
+  });
+  return out;
 }
 
 // Stems each word with `stem`, the GIL released (for tests and inspection).
@@ -243,13 +266,26 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = SPARSEBOLT_VERSION;
   m.attr("UNICODE_VERSION") = unicode::tables_version();
 
+  // Concrete dictionary segmenters (jieba, MeCab) are bound as subclasses of this one.
+  py::class_<DictionarySegmenter, std::shared_ptr<DictionarySegmenter>>(
+      m, "DictionarySegmenter", "A segmenter on loaded data; give it to Analyzer(segmenter=its name, dictionary=it).")
+      .def_property_readonly("name", [](const DictionarySegmenter& self) { return std::string(self.name()); })
+      .def(
+          "segment",
+          [](const DictionarySegmenter& self, py::handle texts, int num_threads) {
+            return segment_texts(self, texts, num_threads);
+          },
+          py::arg("texts"), py::kw_only(), py::arg("num_threads") = 0,
+          "One list of surface tokens per text (empty tokens dropped), the GIL released.");
+
   py::class_<Analyzer, std::shared_ptr<Analyzer>>(m, "Analyzer")
       .def(py::init([](bool lowercase, std::vector<std::string> stopwords, const std::string& stemmer,
-                       const std::string& segmenter) {
-             return std::make_shared<Analyzer>(AnalyzerOptions{lowercase, std::move(stopwords), stemmer, segmenter});
+                       const std::string& segmenter, std::shared_ptr<DictionarySegmenter> dictionary) {
+             return std::make_shared<Analyzer>(
+                 AnalyzerOptions{lowercase, std::move(stopwords), stemmer, segmenter, std::move(dictionary)});
            }),
            py::kw_only(), py::arg("lowercase"), py::arg("stopwords"), py::arg("stemmer"),
-           py::arg("segmenter") = "letters_digits")
+           py::arg("segmenter") = "letters_digits", py::arg("dictionary") = nullptr)
       .def(
           "analyze",
           [](const Analyzer& self, py::handle text) {
@@ -453,10 +489,13 @@ PYBIND11_MODULE(_core, m) {
       "stemmer_source", [](const std::string& name) { return find_stemmer(name).source; }, py::arg("name"),
       "Where a stemmer comes from ('Snowball 3.1.1', ...); ValueError listing the stemmers for an unknown name.");
   m.def(
-      "segmenters", [] { return segmenter_names(true); },
+      "segmenters", [] { return segmenter_names({SegmenterKind::kLettersDigits, SegmenterKind::kDictionary}); },
       "The native segmenters' names, for Analyzer(segmenter=...); 'external' takes token lists instead.");
   m.def(
-      "python_segmenters", [] { return segmenter_names(false); },
+      "dictionary_segmenters", [] { return segmenter_names({SegmenterKind::kDictionary}); },
+      "The native segmenters that run on a loaded dictionary: Analyzer(segmenter=name, dictionary=the segmenter).");
+  m.def(
+      "python_segmenters", [] { return segmenter_names({SegmenterKind::kExternal}); },
       "The segmenters the language table names that run in Python (the analyzer maps each name to one).");
   m.def(
       "stem_words",

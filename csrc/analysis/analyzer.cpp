@@ -14,6 +14,15 @@ Analyzer::Analyzer(AnalyzerOptions options)
       letters_digits_(options_.lowercase) {
   options_.stemmer = find_stemmer(options_.stemmer).name;
   options_.segmenter = find_segmenter(options_.segmenter).name;
+  if (segmenter_kind_ == SegmenterKind::kDictionary) {
+    if (options_.dictionary == nullptr || options_.dictionary->name() != options_.segmenter)
+      throw std::invalid_argument("the segmenter '" + std::string(options_.segmenter) +
+                                  "' runs on a loaded dictionary: pass that segmenter's object, not only its name");
+  } else if (options_.dictionary != nullptr) {
+    throw std::invalid_argument("a dictionary segmenter ('" + std::string(options_.dictionary->name()) +
+                                "') was given for the segmenter '" + std::string(options_.segmenter) +
+                                "', which takes none");
+  }
   stopwords_.reserve(options_.stopwords.size());
   for (const std::string& word : options_.stopwords) stopwords_.insert(word);
 }
@@ -22,6 +31,14 @@ void Analyzer::throw_not_native(std::string_view segmenter) {
   throw std::invalid_argument("this analyzer's segmenter '" + std::string(segmenter) +
                               "' runs outside the core (in Python): segment the texts first and pass their token "
                               "lists, or build the analyzer with a Python segmenter for it");
+}
+
+const std::vector<std::string_view>& Analyzer::dictionary_tokens(std::string_view text) const {
+  // Per thread, reused across texts: the worker threads of a batch each segment their own texts.
+  thread_local std::string rewritten;
+  thread_local std::vector<std::string_view> tokens;
+  options_.dictionary->segment(text, rewritten, tokens);
+  return tokens;
 }
 
 std::string_view Analyzer::surface_of(std::string_view token, std::string& scratch) const {

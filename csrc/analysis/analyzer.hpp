@@ -1,12 +1,14 @@
 // The text analyzer: segmentation into surface tokens, simple-case lowercasing, stopwords, stemming.
-// The segmenter is native (letters and digits) or external: token lists from the caller, which then
-// take the same lowercase -> stopword -> stem path.
+// The segmenter is native (letters and digits, or a dictionary segmenter on loaded data) or external: token
+// lists from the caller, which then take the same lowercase -> stopword -> stem path.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "analysis/dictionary_segmenter.hpp"
 #include "analysis/languages.hpp"
 #include "analysis/letters_digits.hpp"
 #include "string_table.hpp"
@@ -20,6 +22,8 @@ struct AnalyzerOptions {
   // and keeps the tables' own views, so the caller's strings need not outlive the constructor.
   std::string_view stemmer = "english";
   std::string_view segmenter = "letters_digits";
+  // The loaded segmenter for a row of kind kDictionary, whose name() is `segmenter`; null for every other kind.
+  std::shared_ptr<const DictionarySegmenter> dictionary;
 };
 
 class Analyzer {
@@ -35,6 +39,10 @@ class Analyzer {
   void for_each_surface_token(std::string_view text, std::string& scratch, OnSurface&& on_surface) const {
     switch (segmenter_kind_) {
       case SegmenterKind::kLettersDigits: letters_digits_.for_each_token(text, scratch, on_surface); return;
+      case SegmenterKind::kDictionary:
+        for (std::string_view token : dictionary_tokens(text))
+          if (!token.empty()) on_surface(surface_of(token, scratch));
+        return;
       case SegmenterKind::kExternal: break;
     }
     throw_not_native(options_.segmenter);
@@ -59,6 +67,8 @@ class Analyzer {
 
  private:
   [[noreturn]] static void throw_not_native(std::string_view segmenter);
+  // The dictionary segmenter's tokens of `text`, in this thread's buffers (valid until its next call).
+  const std::vector<std::string_view>& dictionary_tokens(std::string_view text) const;
 
   AnalyzerOptions options_;
   SegmenterKind segmenter_kind_;

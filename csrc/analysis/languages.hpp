@@ -14,9 +14,10 @@ struct Stemmer {
   std::string_view source;          // where the algorithm comes from, for reprs and params files
 };
 
-// How text becomes surface tokens. kExternal: the caller segments (a Python segmenter) and hands the
-// analyzer token lists, which still go through lowercasing, stopwords and stemming here.
-enum class SegmenterKind { kLettersDigits, kExternal };
+// How text becomes surface tokens. kDictionary: a DictionarySegmenter built from loaded data, which the
+// analyzer is given with its name. kExternal: the caller segments (a Python segmenter) and hands the analyzer
+// token lists, which still go through lowercasing, stopwords and stemming here.
+enum class SegmenterKind { kLettersDigits, kDictionary, kExternal };
 
 struct Segmenter {
   std::string_view name;
@@ -42,7 +43,7 @@ const std::vector<Stemmer>& stemmers();
 // Throws std::invalid_argument listing the known stemmers.
 const Stemmer& find_stemmer(std::string_view name);
 
-// Native segmenters first, then the external ones: "external" (any Python segmenter) and the named
+// Native segmenters first (letters and digits, then the dictionary segmenters), then the external ones: "external" (any Python segmenter) and the named
 // segmenters of the language table that run in Python (the caller maps those names to code).
 const std::vector<Segmenter>& segmenters();
 // Throws std::invalid_argument listing the known segmenters.

@@ -41,7 +41,9 @@ class Analyzer:
         stemmer: a native stemmer, one of ``sparsebolt._core.stemmers()`` (``"english"``, ``"none"``).
         segmenter: a native segmenter, one of ``sparsebolt._core.segmenters()`` (``"letters_digits"``), or a
             callable ``list[str] -> list[list[str]]`` that segments a whole batch in Python (a library
-            segmenter, say); its tokens are lowercased, stopped and stemmed natively, empty tokens skipped.
+            segmenter, say); its tokens are lowercased, stopped and stemmed natively, empty tokens skipped. A
+            library segmenter with a ``native_segmenter()`` method (returning a ``_core.DictionarySegmenter``)
+            is run by the core itself, with no Python call per batch.
         stopword_source: where the stopwords come from (a list's name such as ``"english"``), for ``repr``.
     """
 
@@ -57,7 +59,8 @@ class Analyzer:
     ) -> None:
         if stopword_source is not None and not isinstance(stopword_source, str):
             raise TypeError(f"stopword_source must be a str or None, got {type(stopword_source).__name__}")
-        native_segmenter = _native_segmenter_name(segmenter)
+        dictionary = None if isinstance(segmenter, str) else _dictionary_of(segmenter)
+        native_segmenter = dictionary.name if dictionary is not None else _native_segmenter_name(segmenter)
         words = [] if stopwords is None else list(stopwords)
         for position, word in enumerate(words):
             if not isinstance(word, str):
@@ -67,8 +70,13 @@ class Analyzer:
         self.name = name
         self.stopword_source = stopword_source
         self._segmenter: Optional[BatchSegmenter] = None if isinstance(segmenter, str) else segmenter
+        self._segments_natively = self._segmenter is None or dictionary is not None
         self._native = _core.Analyzer(
-            lowercase=bool(lowercase), stopwords=words, stemmer=stemmer, segmenter=native_segmenter
+            lowercase=bool(lowercase),
+            stopwords=words,
+            stemmer=stemmer,
+            segmenter=native_segmenter,
+            dictionary=dictionary,
         )
 
     @property
@@ -85,17 +93,18 @@ class Analyzer:
 
     @property
     def segmenter(self) -> Union[str, BatchSegmenter]:
-        """The native segmenter's name, or the Python segmenter callable."""
+        """The native segmenter's name, or the segmenter object given (a library segmenter, a callable)."""
         return self._native.segmenter if self._segmenter is None else self._segmenter
 
     @property
     def segments_natively(self) -> bool:
-        """True when the core segments the texts itself (no Python call per batch)."""
-        return self._segmenter is None
+        """True when the core segments the texts itself (no Python call per batch): a native segmenter, or a
+        library segmenter whose dictionary the core runs."""
+        return self._segments_natively
 
     def segment(self, texts: Sequence[Any], *, what: str = "texts", position: int = 0) -> list[Sequence[str]]:
         """Runs the Python segmenter over a batch: one token list per text (only for a Python segmenter)."""
-        if self._segmenter is None:
+        if self._segments_natively or self._segmenter is None:
             raise ValueError("this analyzer segments natively; pass the texts to the core")
         batch = list(texts)
         for offset, text in enumerate(batch):
@@ -115,7 +124,7 @@ class Analyzer:
         return list(token_lists)
 
     def __call__(self, text: str) -> list[str]:
-        if self._segmenter is None:
+        if self._segments_natively:
             return self._native.analyze(text)
         return self._native.analyze_tokens(self.segment([text], what="text")[0])
 
@@ -137,6 +146,18 @@ class Analyzer:
             _rebuild,
             (self.name, self.lowercase, self.stopwords, self.stemmer, self.segmenter, self.stopword_source),
         )
+
+
+def _dictionary_of(segmenter: object) -> Optional[_core.DictionarySegmenter]:
+    """The loaded native segmenter behind a library segmenter that has one (its ``native_segmenter()``)."""
+    load = getattr(segmenter, "native_segmenter", None)
+    if not callable(load):
+        return None
+    dictionary = load()
+    if not isinstance(dictionary, _core.DictionarySegmenter):
+        kind = type(dictionary).__name__
+        raise TypeError(f"{segmenter!r}.native_segmenter() returned {kind}, not a _core.DictionarySegmenter")
+    return dictionary
 
 
 def _native_segmenter_name(segmenter: object) -> str:
