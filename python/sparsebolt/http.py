@@ -236,7 +236,8 @@ class _ConnectionPool:
 class HTTPClient:
     """POST JSON to one API with retries. Thread-safe; call :meth:`close` (or drop it) to free connections.
 
-    ``api_key`` is sent as ``Authorization: Bearer <key>`` and redacted from every message this client produces.
+    ``api_key`` is sent as ``Authorization: Bearer <key>``, or as the bare key in ``auth_header`` when an API names
+    its own header (Gemini's ``x-goog-api-key``), and redacted from every message this client produces.
     """
 
     def __init__(
@@ -245,6 +246,7 @@ class HTTPClient:
         *,
         vendor: str,
         api_key: Optional[str] = None,
+        auth_header: str = "Authorization",
         headers: Optional[Mapping[str, str]] = None,
         timeout: float = 60.0,
         max_retries: int = 3,
@@ -281,7 +283,8 @@ class HTTPClient:
             "User-Agent": _USER_AGENT,
         }
         if api_key is not None:
-            self._headers["Authorization"] = f"Bearer {api_key}"
+            bearer = auth_header.lower() == "authorization"
+            self._headers[auth_header] = f"Bearer {api_key}" if bearer else api_key
         self._headers.update(headers or {})
 
     def __repr__(self) -> str:

@@ -75,6 +75,7 @@ class HostedEmbeddingFunction(ClientOwner):
     url_env: Tuple[str, ...] = ()
     default_base_url = ""
     path = ""
+    auth_header = "Authorization"
     max_batch_size = 128
     known_dims: Mapping[str, int] = {}
 
@@ -88,6 +89,7 @@ class HostedEmbeddingFunction(ClientOwner):
         max_retries: int,
         batch_size: Optional[int],
         dimensions: Optional[int] = None,
+        require_key: bool = True,
     ) -> None:
         if not isinstance(model_name, str) or not model_name:
             raise ValueError(f"{self.vendor}: model_name must be a non-empty str, got {model_name!r}")
@@ -100,10 +102,11 @@ class HostedEmbeddingFunction(ClientOwner):
         self.batch_size = limit
         self._requested_dim = dimensions
         self._seen_dim: Optional[int] = None
-        key = resolve_api_key(api_key, self.key_env, self.vendor)
+        # A self-hosted server (TEI) may run without a key; a vendor API always needs one.
+        key = resolve_api_key(api_key, self.key_env, self.vendor) if require_key or api_key is not None else None
         self.base_url = resolve_base_url(base_url, self.url_env, self.default_base_url)
-        self._client = HTTPClient(self.base_url, vendor=self.vendor, api_key=key, timeout=timeout,
-                                  max_retries=max_retries)
+        self._client = HTTPClient(self.base_url, vendor=self.vendor, api_key=key, auth_header=self.auth_header,
+                                  timeout=timeout, max_retries=max_retries)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model_name={self.model_name!r}, base_url={self.base_url!r})"

@@ -1,4 +1,5 @@
-"""Rerankers behind hosted APIs: Jina, Cohere (v2), Voyage and Hugging Face TEI, with pymilvus.model's call shape.
+"""Rerankers behind hosted APIs: Jina, Cohere (v2), Voyage, Hugging Face TEI and TypeSafe's Jev, with
+pymilvus.model's call shape.
 
 Each one sends the vendor's published request, checks the documented response (index + relevance score), and
 builds RerankResult from the documents it was given, so the text is the caller's own string.
@@ -12,7 +13,13 @@ from sparsebolt._inputs import positive_int
 from sparsebolt.http import ClientOwner, HTTPClient, resolve_api_key, resolve_base_url
 from sparsebolt.rerank.result import BaseRerankFunction, RerankResult, check_rerank_input
 
-__all__ = ["CohereRerankFunction", "JinaRerankFunction", "TEIRerankFunction", "VoyageRerankFunction"]
+__all__ = [
+    "CohereRerankFunction",
+    "JevRerankFunction",
+    "JinaRerankFunction",
+    "TEIRerankFunction",
+    "VoyageRerankFunction",
+]
 
 
 class _HostedReranker(ClientOwner, BaseRerankFunction):
@@ -277,3 +284,69 @@ class TEIRerankFunction(_HostedReranker):
 
     def _items(self, body: Any) -> Any:
         return body if isinstance(body, list) else None
+
+
+class JevRerankFunction(_HostedReranker):
+    """TypeSafe's Jev model (``POST {base_url}/systemone``), ``pymilvus.model.reranker.JevRerankFunction``'s shape.
+
+    Jev answers yes/no questions with a probability: each document becomes the question pymilvus asks ("does this
+    document provide evidence relevant to the claim?", type ``noul``) about the query as the state, and the
+    probability is the score. A document the service leaves unanswered (no answer, or a null ``noul``) is left out of
+    the results, as in pymilvus. No per-request limit is published; pymilvus sends every document in one request,
+    and so does this class up to ``max_documents_per_request=1000``. The key comes from ``api_key``, else
+    ``TYPESAFE_API_KEY``; the base URL from ``base_url``, else ``https://api.typesafe.ai/v1`` (pymilvus' fixed one).
+    """
+
+    vendor = "Jev"
+    key_env = ("TYPESAFE_API_KEY",)
+    default_base_url = "https://api.typesafe.ai/v1"
+    path = "/systemone"
+    default_max_documents = 1000
+
+    def __init__(
+        self,
+        model_name: str = "jev-latest",
+        api_key: Optional[str] = None,
+        *,
+        base_url: Optional[str] = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        max_documents_per_request: Optional[int] = None,
+    ) -> None:
+        super().__init__(
+            model_name, api_key, base_url=base_url, timeout=timeout, max_retries=max_retries,
+            max_documents_per_request=max_documents_per_request,
+        )
+
+    def _payload(self, query: str, documents: List[str], top_n: Optional[int]) -> Dict[str, Any]:
+        # The wording is pymilvus.model 0.3.4's, so that the same documents get the same scores.
+        questions = {
+            f"d{i}": {
+                "type": "noul",
+                "instructions": f"Document: {doc} \u2014 Does this document provide evidence relevant to the claim?",
+            }
+            for i, doc in enumerate(documents)
+        }
+        return {"state": f"Scientific claim: {query}", "model": self.model_name, "questions": questions}
+
+    def _shape_hint(self) -> str:
+        return "a JSON object with an 'answers' object of {d<i>: {noul: probability}}"
+
+    def _parse(self, body: Any, n_documents: int) -> List[Tuple[int, float]]:
+        answers = body.get("answers") if isinstance(body, Mapping) else None
+        if not isinstance(answers, Mapping):
+            raise self._client.malformed(f"expected {self._shape_hint()}")
+        pairs = []
+        for i in range(n_documents):
+            answer = answers.get(f"d{i}")
+            if answer is None:
+                continue
+            if not isinstance(answer, Mapping):
+                raise self._client.malformed(f"answers.d{i} is not an object")
+            score = answer.get("noul")
+            if score is None:
+                continue
+            if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0.0 <= score <= 1.0:
+                raise self._client.malformed(f"answers.d{i}.noul={score!r} is not a probability in [0, 1]")
+            pairs.append((i, float(score)))
+        return pairs

@@ -1,15 +1,15 @@
-"""Local stand-ins for the hosted APIs (Jina, Cohere v2, Voyage, OpenAI, TEI), for the tests of sparsebolt.http,
-sparsebolt.rerank and sparsebolt.hosted.
+"""Local stand-ins for the hosted APIs (Jina, Cohere v2, Voyage, OpenAI, TEI, Mistral, Nomic, Gemini, TypeSafe Jev),
+for the tests of sparsebolt.http, sparsebolt.rerank and sparsebolt.hosted.
 
 Each route implements the request/response contract the vendor publishes (field names, limits, error bodies) and
 rejects what the real API rejects, so a client that sends the wrong field fails here too. A server records every
 request, and can be told to answer the next requests with a scripted fault (429 + Retry-After, 500, 401, malformed
 body, dropped connection). It listens on 127.0.0.1, port 0, in threads, and is shut down by the fixture that made it.
+The rerank routes live here, the embedding routes in :mod:`sparsebolt.testing.vendor_embeddings`.
 """
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import random
@@ -18,26 +18,23 @@ import socket
 import threading
 import time
 import urllib.parse
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple
 
-import numpy as np
+from sparsebolt.testing.vendor_contract import ValidationError, fake_embedding, is_int, is_str_list, require
+from sparsebolt.testing.vendor_embeddings import EmbeddingRoutes, gemini_model
 
-VENDORS = ("jina", "cohere", "voyage", "openai", "tei")
+__all__ = ["API_KEY", "BASE_PATH", "VENDORS", "Fault", "Recorded", "VendorServer", "fake_embedding", "json_fault",
+           "overlap_score"]
+
+VENDORS = ("jina", "cohere", "voyage", "openai", "tei", "mistral", "nomic", "gemini", "jev")
 API_KEY = "sk-test-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 
 # The path prefix of each vendor's base URL (what ``base_url`` points at).
-BASE_PATH = {"jina": "/v1", "cohere": "", "voyage": "/v1", "openai": "/v1", "tei": ""}
-
-
-def fake_embedding(text: str, dim: int) -> np.ndarray:
-    """A deterministic unit vector per (text, dim): the server's 'model', and the tests' reference for it."""
-    rng = np.random.default_rng(zlib.crc32(text.encode("utf-8")))
-    vector = rng.standard_normal(dim).astype(np.float32)
-    return vector / np.float32(np.linalg.norm(vector))
+BASE_PATH = {"jina": "/v1", "cohere": "", "voyage": "/v1", "openai": "/v1", "tei": "", "mistral": "", "nomic": "",
+             "gemini": "", "jev": "/v1"}
 
 
 def overlap_score(query: str, document: str) -> float:
@@ -66,27 +63,7 @@ class Fault:
     delay: float = 0.0
 
 
-class ValidationError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def _require(condition: bool, message: str, status: int = 422) -> None:
-    if not condition:
-        raise ValidationError(status, message)
-
-
-def _is_str_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(x, str) for x in value)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-class VendorServer:
+class VendorServer(EmbeddingRoutes):
     """One vendor's API on 127.0.0.1. ``url`` is the base URL a client should use."""
 
     def __init__(
@@ -157,7 +134,14 @@ class VendorServer:
             ("voyage", "/v1/embeddings"): self._voyage_embeddings,
             ("openai", "/v1/embeddings"): self._openai_embeddings,
             ("tei", "/rerank"): self._tei_rerank,
+            ("tei", "/embed"): self._tei_embed,
+            ("mistral", "/v1/embeddings"): self._mistral_embeddings,
+            ("nomic", "/v1/embedding/text"): self._nomic_embeddings,
+            ("jev", "/v1/systemone"): self._jev_systemone,
         }
+        model = gemini_model(path) if self.vendor == "gemini" else None
+        if model is not None:
+            return lambda body: self._gemini_batch_embed(body, model)
         return routes.get((self.vendor, path))
 
     def error_body(self, status: int, message: str) -> bytes:
@@ -170,12 +154,30 @@ class VendorServer:
             return json.dumps({"message": message}).encode()
         if self.vendor == "tei":
             return json.dumps({"error": message, "error_type": "Validation"}).encode()
+        if self.vendor == "mistral":
+            return json.dumps({"object": "error", "message": message, "type": "invalid_request_error",
+                               "param": None, "code": None}).encode()
+        if self.vendor == "gemini":
+            state = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+                     429: "RESOURCE_EXHAUSTED"}.get(status, "INTERNAL")
+            return json.dumps({"error": {"code": status, "message": message, "status": state}}).encode()
         if status == 422 and self.vendor == "jina":  # FastAPI validation errors
             return json.dumps({"detail": [{"loc": ["body"], "msg": message, "type": "value_error"}]}).encode()
         return json.dumps({"detail": message}).encode()
 
     def check_auth(self, headers: Mapping[str, str]) -> None:
         if self.vendor == "tei" and self.api_key == "":
+            return
+        if self.vendor == "gemini":
+            # Gemini takes the bare key in x-goog-api-key and answers a wrong one with 400 API_KEY_INVALID; the
+            # message echoes the key here to test the client's redaction.
+            sent = headers.get("x-goog-api-key")
+            require(sent is not None, "Method doesn't allow unregistered callers (callers without established "
+                    "identity). Please use API Key or other form of API consumer identity to call this API.", 403)
+            require(sent == self.api_key, f"API key not valid. Please pass a valid API key. Got: {sent}", 400)
+            # A Bearer header is read as an OAuth token, which an API key is not.
+            require("authorization" not in headers, "Request had invalid authentication credentials. Expected OAuth 2 "
+                    "access token, login cookie or other valid authentication credential.", 401)
             return
         got = headers.get("authorization", "")
         if got != f"Bearer {self.api_key}":
@@ -191,21 +193,21 @@ class VendorServer:
         return scored[:top] if top is not None else scored
 
     def _rerank_common(self, body: Any, top_key: str, max_docs: int) -> Tuple[str, List[str], Optional[int]]:
-        _require(isinstance(body, dict), "body must be a JSON object", 400)
-        _require(isinstance(body.get("query"), str) and body["query"] != "", "query must be a non-empty string")
-        _require(_is_str_list(body.get("documents")), "documents must be a list of strings")
-        _require(0 < len(body["documents"]) <= max_docs, f"documents must hold 1 to {max_docs} items", 400)
+        require(isinstance(body, dict), "body must be a JSON object", 400)
+        require(isinstance(body.get("query"), str) and body["query"] != "", "query must be a non-empty string")
+        require(is_str_list(body.get("documents")), "documents must be a list of strings")
+        require(0 < len(body["documents"]) <= max_docs, f"documents must hold 1 to {max_docs} items", 400)
         top = body.get(top_key)
-        _require(top is None or (_is_int(top) and top >= 1), f"{top_key} must be a positive integer")
+        require(top is None or (is_int(top) and top >= 1), f"{top_key} must be a positive integer")
         return body["query"], body["documents"], top
 
     def _jina_rerank(self, body: Any) -> Any:
         allowed = {"model", "query", "documents", "top_n", "return_documents"}
-        _require(isinstance(body, dict) and set(body) <= allowed, f"unknown fields; allowed: {sorted(allowed)}")
-        _require(isinstance(body.get("model"), str), "model is required")
+        require(isinstance(body, dict) and set(body) <= allowed, f"unknown fields; allowed: {sorted(allowed)}")
+        require(isinstance(body.get("model"), str), "model is required")
         query, documents, top = self._rerank_common(body, "top_n", 2048)
         return_documents = body.get("return_documents", True)
-        _require(isinstance(return_documents, bool), "return_documents must be a boolean")
+        require(isinstance(return_documents, bool), "return_documents must be a boolean")
         results = []
         for index, score in self._ranked(query, documents, top):
             item: Dict[str, Any] = {"index": index, "relevance_score": score}
@@ -217,9 +219,9 @@ class VendorServer:
 
     def _cohere_rerank(self, body: Any) -> Any:
         allowed = {"model", "query", "documents", "top_n", "max_tokens_per_doc", "priority"}
-        _require(isinstance(body, dict) and set(body) <= allowed, f"invalid request: allowed fields {sorted(allowed)}",
+        require(isinstance(body, dict) and set(body) <= allowed, f"invalid request: allowed fields {sorted(allowed)}",
                  400)
-        _require(isinstance(body.get("model"), str), "invalid request: model is required", 400)
+        require(isinstance(body.get("model"), str), "invalid request: model is required", 400)
         query, documents, top = self._rerank_common(body, "top_n", 10_000)
         results = [{"index": i, "relevance_score": s} for i, s in self._ranked(query, documents, top)]
         return {
@@ -230,10 +232,10 @@ class VendorServer:
 
     def _voyage_rerank(self, body: Any) -> Any:
         allowed = {"query", "documents", "model", "top_k", "return_documents", "truncation"}
-        _require(isinstance(body, dict) and set(body) <= allowed, f"unknown fields; allowed: {sorted(allowed)}", 400)
-        _require(isinstance(body.get("model"), str), "model is required", 400)
+        require(isinstance(body, dict) and set(body) <= allowed, f"unknown fields; allowed: {sorted(allowed)}", 400)
+        require(isinstance(body.get("model"), str), "model is required", 400)
         query, documents, top = self._rerank_common(body, "top_k", 1000)
-        _require(isinstance(body.get("truncation", True), bool), "truncation must be a boolean", 400)
+        require(isinstance(body.get("truncation", True), bool), "truncation must be a boolean", 400)
         data = []
         for index, score in self._ranked(query, documents, top):
             item: Dict[str, Any] = {"relevance_score": score, "index": index}
@@ -245,11 +247,11 @@ class VendorServer:
 
     def _tei_rerank(self, body: Any) -> Any:
         allowed = {"query", "texts", "return_text", "truncate", "raw_scores", "truncation_direction"}
-        _require(isinstance(body, dict) and set(body) <= allowed, f"unknown fields {sorted(set(body) - allowed)}")
-        _require(isinstance(body.get("query"), str), "query must be a string")
+        require(isinstance(body, dict) and set(body) <= allowed, f"unknown fields {sorted(set(body) - allowed)}")
+        require(isinstance(body.get("query"), str), "query must be a string")
         texts = body.get("texts")
-        _require(_is_str_list(texts) and len(texts) > 0, "`texts` cannot be empty", 422)
-        _require(len(texts) <= 32, f"batch size {len(texts)} > maximum allowed batch size 32", 413)
+        require(is_str_list(texts) and len(texts) > 0, "`texts` cannot be empty", 422)
+        require(len(texts) <= 32, f"batch size {len(texts)} > maximum allowed batch size 32", 413)
         out = []
         for index, score in self._ranked(body["query"], texts, None):
             item: Dict[str, Any] = {"index": index, "score": score}
@@ -258,119 +260,26 @@ class VendorServer:
             out.append(item)
         return out
 
-    # -- embedding contracts ----------------------------------------------------------------------------------------
-
-    def _vectors(self, texts: List[str], dim: int) -> List[np.ndarray]:
-        return [fake_embedding(text, dim) for text in texts]
-
-    def _indexed(self, vectors: List[Any]) -> List[Dict[str, Any]]:
-        data = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)]
-        if self.shuffle:
-            self._rng.shuffle(data)
-        return data
-
-    def _openai_embeddings(self, body: Any) -> Any:
-        _require(isinstance(body, dict), "body must be a JSON object", 400)
-        allowed = {"input", "model", "encoding_format", "dimensions", "user"}
-        _require(set(body) <= allowed, f"Unrecognized request argument supplied: {sorted(set(body) - allowed)}", 400)
-        texts = body.get("input")
-        if isinstance(texts, str):
-            texts = [texts]
-        _require(_is_str_list(texts) and 0 < len(texts) <= 2048, "'$.input' is invalid.", 400)
-        _require(all(texts), "'$.input' is invalid: empty strings are not allowed.", 400)
-        model = body.get("model")
-        _require(isinstance(model, str), "you must provide a model parameter", 400)
-        native = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
-        dim = native.get(model, self.native_dim)
-        if "dimensions" in body:
-            _require(model != "text-embedding-ada-002", "This model does not support specifying dimensions.", 400)
-            _require(_is_int(body["dimensions"]) and 1 <= body["dimensions"] <= dim, "invalid dimensions", 400)
-            dim = body["dimensions"]
-        fmt = body.get("encoding_format", "float")
-        _require(fmt in ("float", "base64"), "encoding_format must be float or base64", 400)
-        vectors = self._vectors(texts, dim)
-        encoded = [base64.b64encode(v.astype("<f4").tobytes()).decode() if fmt == "base64" else v.tolist()
-                   for v in vectors]
-        tokens = sum(len(t.split()) for t in texts)
-        return {"object": "list", "data": self._indexed(encoded), "model": model,
-                "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
-
-    def _jina_embeddings(self, body: Any) -> Any:
-        allowed = {"input", "model", "task", "dimensions", "late_chunking", "embedding_type", "normalized"}
-        _require(isinstance(body, dict) and set(body) <= allowed, f"unknown fields; allowed: {sorted(allowed)}")
-        texts = body.get("input")
-        _require(_is_str_list(texts) and 0 < len(texts) <= 2048, "input must be a list of 1 to 2048 strings")
-        _require(isinstance(body.get("model"), str), "model is required")
-        tasks = (None, "retrieval.query", "retrieval.passage", "separation", "classification", "text-matching")
-        _require(body.get("task") in tasks, f"task must be one of {tasks}")
-        _require(isinstance(body.get("late_chunking", False), (bool, type(None))), "late_chunking must be a boolean")
-        dim = self.native_dim
-        if body.get("dimensions") is not None:
-            _require(_is_int(body["dimensions"]) and 1 <= body["dimensions"] <= dim, "invalid dimensions")
-            dim = body["dimensions"]
-        # The task changes the vector, as it does on the real model.
-        vectors = self._vectors([f"{body.get('task')}|{t}" for t in texts], dim)
-        tokens = sum(len(t.split()) for t in texts)
-        return {"model": body["model"], "object": "list", "usage": {"total_tokens": tokens, "prompt_tokens": tokens},
-                "data": self._indexed([v.tolist() for v in vectors])}
-
-    def _voyage_embeddings(self, body: Any) -> Any:
-        allowed = {"input", "model", "input_type", "truncation", "output_dimension", "output_dtype", "encoding_format"}
-        _require(isinstance(body, dict) and set(body) <= allowed, f"unknown fields; allowed: {sorted(allowed)}", 400)
-        texts = body.get("input")
-        _require(_is_str_list(texts) and 0 < len(texts) <= 1000, "input must be a list of 1 to 1000 strings", 400)
-        _require(isinstance(body.get("model"), str), "model is required", 400)
-        _require(body.get("input_type") in (None, "query", "document"), "input_type must be null, query or document",
-                 400)
-        dim = self.native_dim
-        if body.get("output_dimension") is not None:
-            _require(body["output_dimension"] in (256, 512, 1024, 2048), "output_dimension not supported", 400)
-            dim = body["output_dimension"]
-        dtype = body.get("output_dtype", "float")
-        _require(dtype in ("float", "int8", "uint8", "binary", "ubinary"), "invalid output_dtype", 400)
-        vectors = self._vectors([f"{body.get('input_type')}|{t}" for t in texts], dim)
-        if dtype == "float":
-            encoded: List[Any] = [v.tolist() for v in vectors]
-        else:
-            bits = [np.packbits(v > 0) for v in vectors]
-            # binary: offset binary int8 (packed byte - 128); ubinary: the packed bytes.
-            encoded = [(b.astype(np.int16) - 128).tolist() if dtype == "binary" else b.tolist() for b in bits]
-        tokens = sum(len(t.split()) for t in texts)
-        return {"object": "list", "data": self._indexed(encoded), "model": body["model"],
-                "usage": {"total_tokens": tokens}}
-
-    def _cohere_embed(self, body: Any) -> Any:
-        allowed = {"model", "texts", "input_type", "embedding_types", "truncate", "output_dimension", "images",
-                   "inputs", "max_tokens", "priority"}
-        _require(isinstance(body, dict) and set(body) <= allowed, f"invalid request: allowed fields {sorted(allowed)}",
-                 400)
-        texts = body.get("texts")
-        _require(_is_str_list(texts) and 0 < len(texts) <= 96, "invalid request: texts must hold 1 to 96 strings", 400)
-        _require(isinstance(body.get("model"), str), "invalid request: model is required", 400)
-        _require(body.get("input_type") in ("search_document", "search_query", "classification", "clustering"),
-                 "invalid request: input_type is required for embed models v3 and higher", 400)
-        types = body.get("embedding_types", ["float"])
-        _require(_is_str_list(types) and types and set(types) <= {"float", "int8", "uint8", "binary", "ubinary"},
-                 "invalid request: embedding_types", 400)
-        _require(body.get("truncate") in (None, "NONE", "START", "END"), "invalid request: truncate", 400)
-        dim = self.native_dim
-        if body.get("output_dimension") is not None:
-            _require(body["output_dimension"] in (256, 512, 1024, 1536), "invalid request: output_dimension", 400)
-            dim = body["output_dimension"]
-        vectors = self._vectors([f"{body['input_type']}|{t}" for t in texts], dim)
-        embeddings: Dict[str, Any] = {}
-        for kind in types:
-            if kind == "float":
-                embeddings[kind] = [v.tolist() for v in vectors]
-            elif kind in ("binary", "ubinary"):
-                bits = [np.packbits(v > 0) for v in vectors]
-                embeddings[kind] = [(b.astype(np.int16) - 128).tolist() if kind == "binary" else b.tolist()
-                                    for b in bits]
-            else:
-                embeddings[kind] = [np.clip(np.round(v * 127), -128, 127).astype(int).tolist() for v in vectors]
-        return {"id": "da6e531f-4b1a-4b5c-8a6b-7c6f0a1d3b55", "embeddings": embeddings, "texts": texts,
-                "meta": {"api_version": {"version": "2"}, "billed_units": {"input_tokens": len(texts)}},
-                "response_type": "embeddings_by_type"}
+    def _jev_systemone(self, body: Any) -> Any:
+        allowed = {"state", "model", "questions"}
+        require(isinstance(body, dict) and set(body) <= allowed, f"unknown fields; allowed: {sorted(allowed)}", 400)
+        require(isinstance(body.get("state"), str), "state must be a string", 400)
+        require(isinstance(body.get("model"), str), "model is required", 400)
+        questions = body.get("questions")
+        require(isinstance(questions, dict) and len(questions) > 0, "questions must be a non-empty object", 400)
+        query = body["state"].removeprefix("Scientific claim: ")
+        answers = {}
+        for key, question in questions.items():
+            require(isinstance(question, dict) and question.get("type") == "noul"
+                    and isinstance(question.get("instructions"), str),
+                    f"questions.{key} must be {{type: 'noul', instructions: str}}", 400)
+            # The stand-in model reads the document out of pymilvus' question wording; any other wording is scored
+            # as it stands.
+            match = re.fullmatch(r"Document: (.*) \u2014 Does this document provide evidence relevant to the claim\?",
+                                 question["instructions"], flags=re.DOTALL)
+            document = match.group(1) if match else question["instructions"]
+            answers[key] = {"noul": self.scorer(query, document)}
+        return {"answers": answers, "model": body["model"]}
 
     # -- HTTP plumbing ----------------------------------------------------------------------------------------------
 
@@ -418,9 +327,9 @@ class VendorServer:
                     return
                 try:
                     server.check_auth(headers)
-                    _require(headers.get("content-type", "").startswith("application/json"),
+                    require(headers.get("content-type", "").startswith("application/json"),
                              "Content-Type must be application/json", 415)
-                    _require(not isinstance(body, bytes), "body is not valid JSON", 400)
+                    require(not isinstance(body, bytes), "body is not valid JSON", 400)
                     payload = handler(body)
                 except ValidationError as exc:
                     self._send(exc.status, server.error_body(exc.status, exc.message))

@@ -13,6 +13,10 @@ _EXPORTS = {
     "JinaEmbeddingFunction": "sparsebolt.hosted",
     "VoyageEmbeddingFunction": "sparsebolt.hosted",
     "CohereEmbeddingFunction": "sparsebolt.hosted",
+    "MistralAIEmbeddingFunction": "sparsebolt.hosted",
+    "NomicEmbeddingFunction": "sparsebolt.hosted",
+    "GeminiEmbeddingFunction": "sparsebolt.hosted",
+    "TEIEmbeddingFunction": "sparsebolt.hosted",
 }
 
 __getattr__, __all__ = lazy_exports("sparsebolt.model.dense", _EXPORTS)

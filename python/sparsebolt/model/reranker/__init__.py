@@ -1,7 +1,7 @@
 """``pymilvus.model.reranker``: the same names, served by :mod:`sparsebolt.rerank`.
 
-BGERerankFunction and JevRerankFunction are not provided: asking for them raises ImportError with the alternative
-(for BGE rerankers, CrossEncoderRerankFunction on the same model folder).
+BGERerankFunction is not provided: asking for it raises ImportError with the alternative (CrossEncoderRerankFunction
+on the same model folder).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ _EXPORTS = {
     "VoyageRerankFunction": "sparsebolt.rerank.hosted",
     "JinaRerankFunction": "sparsebolt.rerank.hosted",
     "TEIRerankFunction": "sparsebolt.rerank.hosted",
+    "JevRerankFunction": "sparsebolt.rerank.hosted",
     "CrossEncoderRerankFunction": "sparsebolt.rerank.cross_encoder",
     "RerankResult": "sparsebolt.rerank.result",
     "BaseRerankFunction": "sparsebolt.rerank.result",
@@ -27,7 +28,6 @@ _NOT_PROVIDED = {
         "BGERerankFunction's normalize=True (activation_fct='identity' for normalize=False); pairs are truncated "
         "longest-first to max_length, where FlagEmbedding first cuts the query to 256 tokens"
     ),
-    "JevRerankFunction": "sparsebolt does not provide the TypeSafe Jev reranker; use pymilvus.model for it",
 }
 
 __getattr__, __all__ = lazy_exports("sparsebolt.model.reranker", _EXPORTS, _NOT_PROVIDED)
