@@ -15,6 +15,7 @@ import numpy as np
 from sparsebolt._inputs import positive_int, texts_arg
 from sparsebolt.engine.build import graph_path
 from sparsebolt.engine.files import DEFAULT_MODEL, ModelFiles, resolve_model
+from sparsebolt.engine.precision import resolve_precision
 from sparsebolt.engine.runner import BatchRunner
 from sparsebolt.engine.session import ProviderSpec, create_session
 from sparsebolt.engine.tokenizer import Feeds, TextTokenizer, read_max_seq_length
@@ -33,8 +34,9 @@ class OnnxEmbeddingFunction:
 
     ``model_name`` is a hub id (``all-MiniLM-L6-v2`` means ``sentence-transformers/all-MiniLM-L6-v2``) or a local
     folder; see :func:`sparsebolt.engine.files.resolve_model` for where files are looked for. ``precision`` is
-    ``"fp32"`` (same vectors as sentence-transformers) or ``"int8"`` (quantized, faster on CPU). ``threads`` sets
-    onnxruntime's intra-op threads (None: one per core); ``device`` is ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    ``"fp32"`` (same vectors as sentence-transformers), ``"int8"`` (quantized, on ONNX Runtime), ``"bf16"``
+    (OpenVINO on AMX / AVX-512 BF16) or ``"auto"`` (the fastest of those this CPU has; engine/precision.py).
+    ``threads`` sets the runtime's threads (None: one per core); ``device`` is ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     ``encode_documents``/``encode_queries``/``__call__`` return lists of float32 ``(dim,)`` arrays as in
     pymilvus.model; :meth:`encode` returns one ``(n, dim)`` array.
     """
@@ -74,8 +76,11 @@ class OnnxEmbeddingFunction:
             tokenizer_files.tokenizer, max_length=max_seq_length or read_max_seq_length(self.files.folder)
         )
         self.pooling, self._model_normalizes = read_pooling(self.files.folder)
-        graph = graph_path(self.files, precision=precision, cache=cache_dir)
-        self.session = create_session(graph, device=device, providers=providers, threads=threads)
+        self.run_precision = resolve_precision(precision, device=device)
+        graph = graph_path(self.files, precision=self.run_precision.graph, cache=cache_dir)
+        self.session = create_session(
+            graph, device=device, providers=providers, threads=threads, runtime=self.run_precision.runtime
+        )
         self._output, self._output_rank = _pick_output(self.session)
         self._runner = BatchRunner(
             self.session, self.tokenizer.encode, pad_id=self.tokenizer.pad_id, output=self._output, graph=str(graph)
@@ -121,9 +126,14 @@ class OnnxEmbeddingFunction:
         feeds = self.tokenizer.pad(self.tokenizer.encode_ids([""]))
         return int(self._sentence_vectors(self._runner.forward(feeds), feeds).shape[-1])
 
+    def _precision_label(self) -> str:
+        resolved = self.run_precision.name
+        return repr(self.precision) if resolved == self.precision else f"{self.precision!r} ({resolved})"
+
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(model_name={self.model_name!r}, precision={self.precision!r}, dim={self._dim}, "
+            f"{type(self).__name__}(model_name={self.model_name!r}, precision={self._precision_label()}, "
+            f"dim={self._dim}, "
             f"max_seq_length={self.tokenizer.max_length}, pooling={self.pooling!r}, source={self.files.source!r})"
         )
 

@@ -104,8 +104,19 @@ def create_session(
     device: str = "cpu",
     providers: Sequence[ProviderSpec] | None = None,
     threads: int | None = None,
+    runtime: str = "onnxruntime",
 ) -> Any:
-    """An ``onnxruntime.InferenceSession`` for ``model`` (a path or serialized bytes) on the chosen providers."""
+    """An ``onnxruntime.InferenceSession`` for ``model`` (a path or serialized bytes) on the chosen providers, or
+    for ``runtime="openvino"`` (precision="bf16", see engine/precision.py) an OpenVINO CPU model in bfloat16 with
+    the same interface."""
+    if runtime == "openvino":
+        if providers is not None:
+            raise ValueError("providers= selects onnxruntime execution providers; precision='bf16' runs on OpenVINO")
+        from .openvino_session import OpenVinoSession
+
+        return OpenVinoSession(model, inference_precision="bf16", threads=threads)
+    if runtime != "onnxruntime":
+        raise ValueError(f"runtime {runtime!r} is not supported; choose 'onnxruntime' or 'openvino'")
     import onnxruntime as ort
 
     chosen = select_providers(device, providers, available=ort.get_available_providers())

@@ -20,6 +20,7 @@ from sparsebolt._inputs import positive_int, texts_arg
 from sparsebolt.dense.pooling import l2_normalize
 from sparsebolt.engine.config import TransformerConfig
 from sparsebolt.engine.files import BGE_M3, ModelFiles, resolve_model
+from sparsebolt.engine.precision import resolve_precision
 from sparsebolt.engine.runner import BatchRunner
 from sparsebolt.engine.session import ProviderSpec, create_session
 from sparsebolt.engine.tokenizer import TextTokenizer
@@ -73,6 +74,7 @@ class BGEM3EmbeddingFunction:
         model_path: str | os.PathLike[str] | None = None,
         max_length: int | None = None,
         threads: int | None = None,
+        precision: str = "fp32",
         providers: Sequence[ProviderSpec] | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
         local_files_only: bool = False,
@@ -101,8 +103,11 @@ class BGEM3EmbeddingFunction:
         self.tokenizer = TextTokenizer(self.files.tokenizer, max_length=self.max_length)
         self._vocab = self.tokenizer.vocab_size
         self._dropped = _dropped_ids(self.tokenizer, self.files.folder)
+        self.run_precision = resolve_precision(precision, device=self.device, int8=False)
         graph = bge_m3_graph(self.files, cache=cache_dir)
-        self.session = create_session(graph, device=self.device, providers=providers, threads=threads)
+        self.session = create_session(
+            graph, device=self.device, providers=providers, threads=threads, runtime=self.run_precision.runtime
+        )
         # longest first within each chunk, as FlagEmbedding sorts: the largest batch runs (and fails) first
         self._runner: BatchRunner[str] = BatchRunner(
             self.session, self.tokenizer.encode, pad_id=self.tokenizer.pad_id, longest_first=True, graph=str(graph)

@@ -16,6 +16,7 @@ import numpy as np
 
 from sparsebolt._inputs import positive_int
 from sparsebolt.engine.files import CROSS_ENCODER, ModelFiles, resolve_model
+from sparsebolt.engine.precision import resolve_precision
 from sparsebolt.engine.runner import BatchRunner
 from sparsebolt.engine.session import create_session
 from sparsebolt.engine.tokenizer import Feeds, TextTokenizer, read_max_seq_length
@@ -114,6 +115,7 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
         max_length: Optional[int] = None,
         providers: Optional[Sequence[Any]] = None,
         threads: Optional[int] = None,
+        precision: str = "fp32",
     ) -> None:
         self.batch_size = positive_int(batch_size, name="batch_size")
         self.model_name = model_name
@@ -128,7 +130,10 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
 
         # The dense encoder's session: same device/provider checks (CUDA without onnxruntime-gpu is an error, not
         # a silent CPU run), thread option and graph optimizations.
-        self._session = create_session(graph, device=device or "cpu", providers=providers, threads=threads)
+        self.run_precision = resolve_precision(precision, device=device or "cpu", int8=False)
+        self._session = create_session(
+            graph, device=device or "cpu", providers=providers, threads=threads, runtime=self.run_precision.runtime
+        )
         self.providers = self._session.get_providers()
         # Longest first: the largest batch runs first, so a batch too big for the device fails at once.
         self._runner: BatchRunner[Tuple[str, str]] = BatchRunner(

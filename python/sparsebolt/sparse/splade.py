@@ -19,6 +19,7 @@ from sparsebolt.engine.build import graph_path
 from sparsebolt.engine.config import TransformerConfig
 from sparsebolt.engine.files import SPLADE, ModelFiles, resolve_model
 from sparsebolt.engine.graph import HEAD_OUTPUTS
+from sparsebolt.engine.precision import resolve_precision
 from sparsebolt.engine.runner import BatchRunner
 from sparsebolt.engine.session import ProviderSpec, create_session
 from sparsebolt.engine.tokenizer import TextTokenizer, read_max_seq_length
@@ -65,6 +66,7 @@ class SpladeEmbeddingFunction:
         model_path: str | os.PathLike[str] | None = None,
         providers: Sequence[ProviderSpec] | None = None,
         threads: int | None = None,
+        precision: str = "fp32",
         max_length: int | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
         local_files_only: bool = False,
@@ -92,8 +94,11 @@ class SpladeEmbeddingFunction:
         self.tokenizer = TextTokenizer(self.files.tokenizer, max_length=max_length)
         # [CLS] [SEP] (or <s> </s>): a text tokenized to no more than these has no word pieces
         self._special_tokens = len(self.tokenizer.encode_ids([""])[0])
+        self.run_precision = resolve_precision(precision, device=self.device, int8=False)
         graph = graph_path(self.files, heads=("splade",), cache=cache_dir)
-        self.session = create_session(graph, device=self.device, providers=providers, threads=threads)
+        self.session = create_session(
+            graph, device=self.device, providers=providers, threads=threads, runtime=self.run_precision.runtime
+        )
         # longest first: the largest batch runs first, so a batch too big for memory fails at once
         self._runner: BatchRunner[str] = BatchRunner(
             self.session, self.tokenizer.encode, pad_id=self.tokenizer.pad_id, output=_OUTPUT, longest_first=True,
