@@ -261,10 +261,12 @@ std::string_view text_view(py::handle text, std::vector<py::object>& owners) {
 
 }  // namespace
 
+void bind_static_embedding(py::module_& m);  // csrc/bindings_static.cpp
 PYBIND11_MODULE(_core, m) {
   m.doc() = "sparsebolt's native core: analyzer, BM25 statistics and encoding (private; use sparsebolt.model)";
   m.attr("__version__") = SPARSEBOLT_VERSION;
   m.attr("UNICODE_VERSION") = unicode::tables_version();
+  bind_static_embedding(m);
 
   // Concrete dictionary segmenters (jieba, MeCab) are bound as subclasses of this one.
   py::class_<DictionarySegmenter, std::shared_ptr<DictionarySegmenter>>(

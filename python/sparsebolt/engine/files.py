@@ -24,6 +24,7 @@ __all__ = [
     "ModelFamily",
     "ModelFiles",
     "MaskedLMFamily",
+    "MODEL2VEC",
     "ModelNotFoundError",
     "SPLADE",
     "canonical_model_id",
@@ -155,6 +156,16 @@ SPLADE = MaskedLMFamily(
     hub_files=("config.json", "model.safetensors", *_TOKENIZER_FILES),
     folder_advice="pass model_path=<folder> (a Hugging Face *ForMaskedLM snapshot: config.json, model.safetensors, "
     "tokenizer.json)",
+)
+
+
+# model2vec's folder (StaticModel.save_pretrained): the embedding matrix (plus optional per-token weights and mapping)
+# in model.safetensors, beside config.json and tokenizer.json. No graph: the native kernel pools the rows itself.
+MODEL2VEC = CheckpointFamily(
+    name="model2vec static embedding",
+    graphs=(),
+    hub_files=("config.json", "model.safetensors", "tokenizer.json"),
+    folder_advice="pass model_source=<folder> (a model2vec folder, as StaticModel.save_pretrained writes it)",
 )
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["DefaultEmbeddingFunction", "dense", "sparse", "hybrid", "reranker"]
+__all__ = ["DefaultEmbeddingFunction", "dense", "sparse", "hybrid", "reranker", "utils"]
 
-_SUBMODULES = {"dense", "sparse", "hybrid", "reranker"}
+_SUBMODULES = {"dense", "sparse", "hybrid", "reranker", "utils"}
 
 
 def __getattr__(name: str) -> Any:
