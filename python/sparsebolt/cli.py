@@ -256,7 +256,7 @@ def _opened_for_ingest(args: argparse.Namespace, flags: dict[str, Any]) -> Itera
     try:
         recorded = None if args.drop else _recorded(client, args)
         chosen = encoder_recipes(args.collection, recorded, flags, default_recipes())
-        encoders = build_for_cli(chosen, instead="--dense none")
+        encoders = build_for_cli(chosen, instead="--dense none", precision=args.precision)
         if args.bm25_params is not None:
             sparse, recipe = encoders.get("sparse"), chosen.get("sparse")
             if sparse is None or recipe is None or recipe.name != "bm25":

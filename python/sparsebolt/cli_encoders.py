@@ -71,6 +71,10 @@ def analyzer_options(args: argparse.Namespace) -> Optional[dict[str, Any]]:
 def add_model_args(parser: argparse.ArgumentParser) -> None:
     """The model flags of the learned encoders (``--dense bge-m3``, ``--sparse splade``/``bge-m3``); each is None
     unless given."""
+    parser.add_argument("--precision", choices=["fp32", "int8", "bf16", "auto"], default=None,
+                        help="how the ONNX encoders run: fp32 (exact; default), int8 (MiniLM only), bf16 (OpenVINO "
+                             "on AMX / AVX-512 BF16: pip install 'sparsebolt[openvino]'), or auto (the fastest this "
+                             "CPU has); vectors stay within each precision's measured fidelity of fp32")
     g = parser.add_argument_group("learned models (for a new collection; an existing one uses its recorded models)")
     g.add_argument("--dense-model", metavar="PATH_OR_ID", default=None,
                    help=f"model of --dense bge-m3: a folder in FlagEmbedding's layout or a hub id "

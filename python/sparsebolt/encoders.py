@@ -21,7 +21,7 @@ MINILM, ONNX, BM25, MILVUS_BM25, SPLADE, BGE_M3 = "minilm", "onnx", "bm25", "mil
 DEFAULT_MODELS = {SPLADE: "naver/splade-cocondenser-ensembledistil", BGE_M3: "BAAI/bge-m3"}
 """The model each learned kind loads when its recipe names none (the classes' own defaults, as in pymilvus.model)."""
 _MINILM_NAMES = ("sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2")
-_RUNTIME = ("threads", "device", "num_workers")
+_RUNTIME = ("threads", "device", "num_workers", "precision")
 _LABELS = ("analyzer.language",)
 """Recorded, never compared: a BM25 analyzer's language names it, its other settings decide its terms."""
 """Options that change how fast an encoder runs, never its vectors: given when building, never recorded."""
@@ -182,10 +182,9 @@ def _describe_minilm(encoder: Any) -> Optional[dict[str, Any]]:
 def _build_onnx(config: Mapping[str, Any], runtime: Mapping[str, Any]) -> Any:
     from sparsebolt.dense import OnnxEmbeddingFunction  # noqa: PLC0415 - loads onnxruntime
 
-    options = dict(config)
+    options = {**config, **_engine_runtime(runtime)}  # a precision to run at overrides the recorded one
     model_name = options.pop("model_name", _MINILM_NAMES[0])
-    return OnnxEmbeddingFunction(model_name, **options, **{k: v for k, v in runtime.items()
-                                                          if k in ("threads", "device")})
+    return OnnxEmbeddingFunction(model_name, **options)
 
 
 def _onnx_defaults() -> dict[str, Any]:
@@ -426,7 +425,7 @@ def _bge_m3_defaults() -> dict[str, Any]:
 
 
 def _engine_runtime(runtime: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in runtime.items() if k in ("threads", "device")}
+    return {k: v for k, v in runtime.items() if k in ("threads", "device", "precision")}
 
 
 # ---- helpers ----------------------------------------------------------------------------------------------

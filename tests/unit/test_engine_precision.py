@@ -233,3 +233,24 @@ def test_splade_bf16_rows_are_close_to_fp32(splade_folder: Path, tmp_path: Path)
     got = fast.encode_documents(texts).toarray()
     cosine = np.sum(got * want, axis=1) / np.linalg.norm(got, axis=1) / np.linalg.norm(want, axis=1)
     assert cosine.min() > 0.999, cosine
+
+
+def test_the_command_lines_precision_runs_every_onnx_encoder_without_changing_its_recipe(splade_folder: Path) -> None:
+    import argparse
+
+    from sparsebolt.cli_encoders import add_model_args, build_for_cli
+    from sparsebolt.encoders import make_recipe, recipe_of
+
+    parser = argparse.ArgumentParser()
+    add_model_args(parser)
+    assert parser.parse_args([]).precision is None
+    assert parser.parse_args(["--precision", "auto"]).precision == "auto"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--precision", "fp16"])
+    recipes = {"dense": make_recipe("minilm"), "sparse": make_recipe("splade", model_name=str(splade_folder))}
+    built, exact = build_for_cli(recipes, precision="auto"), build_for_cli(recipes)
+    assert built["dense"].precision == "auto" and built["sparse"].run_precision == resolve_precision("auto", int8=False)
+    assert exact["dense"].precision == "fp32" and exact["sparse"].run_precision.name == "fp32"
+    for field in recipes:  # how an encoder runs is not what it is
+        assert recipe_of(built[field]).name == recipe_of(exact[field]).name
+    assert recipe_of(built["sparse"]) == recipe_of(exact["sparse"])

@@ -107,6 +107,8 @@ def _encoders(args: argparse.Namespace, retry: Any) -> tuple[Any, Any]:
                        f"{args.collection!r} has {sparse_recipe.describe()}")
     threads = max(1, int(args.cpus_per_worker))
     engine = {"threads": threads, "device": "cuda" if args.gpus_per_worker > 0 else "cpu"}
+    if args.precision is not None:
+        engine["precision"] = args.precision
     # Factories, not encoders: each worker builds its own (an ONNX session does not pickle).
     dense = None if dense_recipe is None else functools.partial(build_encoder, dense_recipe, **engine)
     sparse: Any = None
