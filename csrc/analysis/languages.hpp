@@ -43,8 +43,8 @@ const std::vector<Stemmer>& stemmers();
 // Throws std::invalid_argument listing the known stemmers.
 const Stemmer& find_stemmer(std::string_view name);
 
-// Native segmenters first (letters and digits, then the dictionary segmenters), then the external ones: "external" (any Python segmenter) and the named
-// segmenters of the language table that run in Python (the caller maps those names to code).
+// Native segmenters first (letters and digits, then the dictionary segmenters), then the external ones:
+// "external" (any Python segmenter) and the named segmenters that run in Python (the caller maps names to code).
 const std::vector<Segmenter>& segmenters();
 // Throws std::invalid_argument listing the known segmenters.
 const Segmenter& find_segmenter(std::string_view name);

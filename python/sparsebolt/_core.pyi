@@ -34,6 +34,25 @@ class DictionarySegmenter:
     def name(self) -> str: ...
     def segment(self, texts: Sequence[str], *, num_threads: int = 0) -> list[list[str]]: ...
 
+class MecabSegmenter(DictionarySegmenter):
+    def __init__(
+        self,
+        *,
+        name: str,
+        dictionary: str,
+        characters_to_space: Sequence[str] = ...,
+        keep_pos: Sequence[str] = ...,
+        split_at_whitespace: bool = False,
+    ) -> None: ...
+    @property
+    def dictionary(self) -> str: ...
+    @property
+    def characters_to_space(self) -> list[str]: ...
+    @property
+    def keep_pos(self) -> list[str]: ...
+    @property
+    def split_at_whitespace(self) -> bool: ...
+
 class Analyzer:
     def __init__(
         self,

@@ -12,6 +12,7 @@
 
 #include "analysis/analyzer.hpp"
 #include "analysis/languages.hpp"
+#include "analysis/mecab/mecab_segmenter.hpp"
 #include "analysis/stemmer_english.hpp"
 #include "analysis/stemmer_snowball.hpp"
 #include "analysis/unicode.hpp"
@@ -310,18 +311,35 @@ void snowball_stemmers_are_thread_safe() {
 }
 
 void named_python_segmenters_take_token_lists_only() {
-  // A language segmented in Python has a native analyzer that refuses text with advice instead of guessing.
-  const Language& korean = find_language("kr");
-  const Analyzer analyzer(AnalyzerOptions{true, {"은"}, korean.stemmer, korean.segmenter});
-  CHECK(analyzer.options().segmenter == "mecab_ko");
+  // A segmenter that runs in Python has a native analyzer that refuses text with advice instead of guessing.
+  const Analyzer analyzer(AnalyzerOptions{true, {"은"}, "none", "kiwi"});
+  CHECK(analyzer.options().segmenter == "kiwi");
   std::string message;
   try {
     analyzer.analyze("데이터베이스입니다");
   } catch (const std::invalid_argument& error) {
     message = error.what();
   }
-  CHECK(message.find("'mecab_ko'") != std::string::npos && message.find("token lists") != std::string::npos);
+  CHECK(message.find("'kiwi'") != std::string::npos && message.find("token lists") != std::string::npos);
   CHECK(analyzer.analyze_tokens({"데이터베이스", "은"}) == (std::vector<std::string>{"데이터베이스"}));
+}
+
+void mecab_segmenters_need_their_dictionary() {
+  // Korean's row runs on a loaded dictionary: its name alone is refused, and a folder without one is named.
+  CHECK(find_segmenter(find_language("kr").segmenter).kind == SegmenterKind::kDictionary);
+  std::string without_object, without_files;
+  try {
+    const Analyzer analyzer(AnalyzerOptions{true, {}, "none", "mecab_ko"});
+  } catch (const std::invalid_argument& error) {
+    without_object = error.what();
+  }
+  try {
+    const MecabSegmenter segmenter(MecabSegmenterOptions{"mecab_ko", "/nonexistent-mecab-dictionary", {}, {}, false});
+  } catch (const std::invalid_argument& error) {
+    without_files = error.what();
+  }
+  CHECK(without_object.find("pass that segmenter's object") != std::string::npos);
+  CHECK(without_files.find("/nonexistent-mecab-dictionary/sys.dic") != std::string::npos);
 }
 }  // namespace
 
@@ -336,6 +354,7 @@ int main() {
   snowball_stemmers_stem_utf8_words();
   snowball_stemmers_are_thread_safe();
   named_python_segmenters_take_token_lists_only();
+  mecab_segmenters_need_their_dictionary();
   if (failures != 0) {
     std::fprintf(stderr, "%d check(s) failed\n", failures);
     return 1;

@@ -142,7 +142,8 @@ def test_every_language_row_builds_its_analyzer_from_the_table():
         assert entry.stemmer in _core.stemmers() and entry.segmenter in _core.segmenters() + _core.python_segmenters()
         analyzer = build_default_analyzer(entry.code)
         assert analyzer.stemmer == entry.stemmer
-        if entry.segmenter in _core.python_segmenters():  # a library's batch segmenter, built from the table's name
+        # A library segmenter, built from the table's name, whether it runs in Python or on a loaded dictionary
+        if entry.segmenter in _core.python_segmenters() + _core.dictionary_segmenters():
             assert callable(analyzer.segmenter)
         else:
             assert analyzer.segmenter == entry.segmenter

