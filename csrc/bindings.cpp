@@ -1,5 +1,6 @@
-// The only file that talks to Python: turns whole batches of str into UTF-8 views, runs the core with
-// the GIL released, and hands CSR buffers back as numpy arrays. No per-token or per-document Python calls.
+// The file that talks to Python (a dictionary segmenter's class is bound in its own bindings_<name>.cpp): turns
+// whole batches of str into UTF-8 views, runs the core with the GIL released, and hands CSR buffers back as numpy
+// arrays. No per-token or per-document Python calls.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -279,6 +280,7 @@ PYBIND11_MODULE(_core, m) {
           },
           py::arg("texts"), py::kw_only(), py::arg("num_threads") = 0,
           "One list of surface tokens per text (empty tokens dropped), the GIL released.");
+  bind_jieba(m);
   bind_mecab(m);
 
   py::class_<Analyzer, std::shared_ptr<Analyzer>>(m, "Analyzer")

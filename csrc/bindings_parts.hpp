@@ -6,6 +6,7 @@
 
 namespace sparsebolt {
 
+void bind_jieba(pybind11::module_& m);             // bindings_jieba.cpp
 void bind_mecab(pybind11::module_& m);             // bindings_mecab.cpp
 void bind_static_embedding(pybind11::module_& m);  // bindings_static.cpp
 

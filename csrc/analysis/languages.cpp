@@ -114,11 +114,12 @@ const std::vector<Segmenter>& segmenters() {
   static const std::vector<Segmenter> table = {
       {"letters_digits", SegmenterKind::kLettersDigits,
        "maximal runs of Unicode letters and digits (str.isalnum(), [^\\W_]+)"},
+      {"jieba", SegmenterKind::kDictionary,
+       "Chinese words, jieba's default mode with HMM, native on jieba's dict.txt and HMM tables"},
       {"mecab", SegmenterKind::kDictionary, "Japanese words, MeCab 0.996's best path on unidic-lite (native)"},
       {"mecab_ko", SegmenterKind::kDictionary,
        "Korean content morphemes, MeCab 0.996's best path on mecab-ko-dic (native)"},
       {"external", SegmenterKind::kExternal, "token lists from the caller (a Python segmenter)"},
-      {"jieba", SegmenterKind::kExternal, "Chinese words, jieba's default mode (a Python segmenter)"},
       {"kiwi", SegmenterKind::kExternal, "Korean morphemes, Kiwi (a Python segmenter)"},
   };
   return table;

@@ -34,6 +34,20 @@ class DictionarySegmenter:
     def name(self) -> str: ...
     def segment(self, texts: Sequence[str], *, num_threads: int = 0) -> list[list[str]]: ...
 
+class JiebaSegmenter(DictionarySegmenter):
+    HAN_FIRST: int
+    HAN_COUNT: int
+    def __init__(
+        self,
+        dictionary: str,
+        *,
+        start: npt.NDArray[np.float64],
+        transition: npt.NDArray[np.float64],
+        emission: npt.NDArray[np.float64],
+    ) -> None: ...
+    @property
+    def total(self) -> int: ...
+
 class MecabSegmenter(DictionarySegmenter):
     def __init__(
         self,

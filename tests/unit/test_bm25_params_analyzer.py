@@ -91,7 +91,7 @@ def test_a_bad_record_is_named(tmp_path, record, expected: str) -> None:
 
 def test_a_library_segmenter_is_recorded_by_its_table_name(tmp_path) -> None:
     pytest.importorskip("MeCab")
-    pytest.importorskip("rjieba")
+    pytest.importorskip("jieba")
     path = tmp_path / "ko.json"
     BM25EmbeddingFunction(analyzer=build_default_analyzer(language="kr")).fit(["한국의 수도는 서울입니다"]).save(path)
     assert read_params(str(path)).analyzer["segmenter"] == "mecab_ko"

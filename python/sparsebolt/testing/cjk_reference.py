@@ -3,9 +3,11 @@ equality tests (tests/unit/test_segmenters_zh_ja.py, test_segmenters_ja.py) and 
 
 Chinese: about a hundred sentences written for these tests (news, technology, daily life, numbers, English and
 traditional characters mixed in), then jieba's own classic test sentences (jieba's test/test.py, MIT), which
-exercise its ambiguities and the HMM path for unknown words. Japanese: sentences written for these tests, with
-pymilvus.model's filtered characters (、。「」『』【】（）・ー…) and full-width letters, then harder cases for
-MeCab: kana ambiguities and tongue twisters, long katakana and unknown-word runs, half-width katakana,
+exercise its ambiguities and the HMM path for unknown words, then harder cases: decimals, versions and percents,
+full-width letters and digits, symbols inside words, Han characters outside jieba's range, a run of rare
+characters the HMM barely knows, and repeated characters, whose routes tie. Japanese: sentences written for these
+tests, with pymilvus.model's filtered characters (、。「」『』【】（）・ー…) and full-width letters, then harder
+cases for MeCab: kana ambiguities and tongue twisters, long katakana and unknown-word runs, half-width katakana,
 full-width digits and symbols, emoji, URLs and mixed whitespace.
 
 The references are pymilvus.model's analyzers for real when NLTK's stopword corpus is on this machine (its
@@ -218,6 +220,14 @@ AT&T是一件不错的公司，给你发offer了吗？
 C++和c#是什么关系？11+122=133，是吗？PI=3.14159
 你认识那个和主席握手的的哥吗？他开一辆黑色的士。
 枪杆子中出政权
+版本1.2.3发布后，销量增长了12.5%，成本下降-3%，股价报3.14元。
+全角字符ＡＢＣ和全角数字１２３，还有半角的abc和123。
+C#、F#和.NET都是微软的技术，e-mail地址是foo_bar@example.com。
+𠀀𠁀是扩展B区的汉字，鿖鿗鿘在结巴的汉字范围之外，〇是数字零。
+龘靐齉齾爩鱻麤龗灪龖厵滟爨癵籱饢驫鲡鹂鸾麣纞虋讟钃骊郁鸜麷鞻韽韾顟顠饙騳騱饐
+蔡英文和柯文哲在台北市议会讨论了垃圾分类的问题。
+他买了3.5斤苹果、2.25公斤香蕉和100%纯果汁。
+他笑着说：哈哈哈哈哈，一一一，谢谢谢谢，嗯嗯嗯嗯。
 """.strip("\n").split("\n")
 )
 
@@ -362,7 +372,7 @@ def pymilvus_reference(language: str) -> Callable[[str], list[str]]:
 
 
 def chinese_analyzer() -> Analyzer:
-    """sparsebolt's Chinese analyzer built by hand from its parts (rjieba, NLTK's list, case kept)."""
+    """sparsebolt's Chinese analyzer built by hand from its parts (native jieba, NLTK's list, case kept)."""
     return Analyzer("zh", lowercase=False, stemmer="none", stopwords=shipped_list("chinese"),
                     segmenter=JiebaSegmenter(), stopword_source="chinese")
 
