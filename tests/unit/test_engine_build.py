@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 
@@ -51,6 +52,16 @@ def test_the_hidden_state_graph_keeps_the_key_of_graphs_cached_before_heads(tmp_
     files = ModelFiles(folder, "model_path")
     assert cache_name(files) == f"{key.hexdigest()[:32]}-g{GRAPH_VERSION}-fp32.onnx"
     assert graph_path(files).name == cache_name(files)
+
+
+def test_the_written_out_attention_is_cached_apart_and_not_for_int8(tmp_path) -> None:
+    files = ModelFiles(make_tiny_model(tmp_path / "m"), "model_path")
+    default = graph_path(files, cache=tmp_path / "cache")
+    matmul = graph_path(files, cache=tmp_path / "cache", attention="matmul")
+    assert matmul != default and matmul.is_file() and cache_name(files, attention="onnx") == default.name
+    assert "Attention" not in {node.op_type for node in onnx.load(str(matmul)).graph.node}
+    with pytest.raises(ValueError, match="int8 graph runs on ONNX Runtime"):
+        graph_path(files, cache=tmp_path / "cache", precision="int8", attention="matmul")
 
 
 def test_heads_and_token_types_are_part_of_the_key(tmp_path) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from sparsebolt.engine.config import TransformerConfig
 from sparsebolt.engine.graph import HEAD_OUTPUTS, HEADS, build_graph
+from sparsebolt.engine.graph.encoder import ATTENTIONS
 from sparsebolt.engine.graph.quantize import calibrate, quantize_int8
 from sparsebolt.engine.weights import Weights, load_weights
 from tests.reference.transformer import (
@@ -58,12 +59,14 @@ def _checkpoint(model_type: str, heads: tuple[str, ...], seed: int = 0) -> tuple
     return config, with_heads(weights, random_bge_m3_heads(config, seed=seed + 1))
 
 
+@pytest.mark.parametrize("attention", ATTENTIONS)
 @pytest.mark.parametrize("model_type", ["bert", "xlm-roberta"])
 @pytest.mark.parametrize("head", HEADS)
-def test_each_head_matches_the_reference(model_type: str, head: str) -> None:
+def test_each_head_matches_the_reference(model_type: str, head: str, attention: str) -> None:
     config, weights = _checkpoint(model_type, (head,), seed=len(head))
     feed = _batch(config, [7, 3, 12, 1 if model_type == "bert" else 2, 5], seed=1)
-    (got,) = _run(build_graph(TransformerConfig.from_dict(config), weights, (head,)), feed)
+    model = build_graph(TransformerConfig.from_dict(config), weights, (head,), attention=attention)
+    (got,) = _run(model, feed)
     want = forward(config, weights, feed["input_ids"], feed["attention_mask"], heads=(head,))[head]
     assert got.dtype == np.float32 and got.shape == want.shape
     # pad rows too: attention masks keys only, so a pad token's row is well defined (and 0 where a head masks it)
@@ -92,10 +95,22 @@ def test_xlmr_position_ids_count_real_tokens_from_padding_idx_plus_one() -> None
     np.testing.assert_array_equal(got, [[2, 3, 4, 5, 6], [2, 3, 4, 1, 1]])
 
 
-def test_a_text_alone_and_padded_in_a_batch_get_the_same_outputs() -> None:
+def test_the_written_out_attention_is_only_for_openvino_and_known_kinds() -> None:
+    config, weights = _checkpoint("bert", ("hidden",))
+    model = build_graph(TransformerConfig.from_dict(config), weights, attention="matmul")
+    ops = {node.op_type for node in model.graph.node}
+    assert "Attention" not in ops and {"Softmax", "MatMul"} <= ops
+    default = build_graph(TransformerConfig.from_dict(config), weights)
+    assert "Attention" in {node.op_type for node in default.graph.node}
+    with pytest.raises(ValueError, match="choose one of"):
+        build_graph(TransformerConfig.from_dict(config), weights, attention="flash")
+
+
+@pytest.mark.parametrize("attention", ATTENTIONS)
+def test_a_text_alone_and_padded_in_a_batch_get_the_same_outputs(attention: str) -> None:
     heads = ("hidden", "token_linear", "colbert")
     config, weights = _checkpoint("xlm-roberta", heads)
-    model = build_graph(TransformerConfig.from_dict(config), weights, heads)
+    model = build_graph(TransformerConfig.from_dict(config), weights, heads, attention=attention)
     batch = _batch(config, [9, 4, 14], seed=3)
     alone = {k: v[1:2, :4] for k, v in batch.items()}
     for together, single in zip(_run(model, batch), _run(model, alone)):

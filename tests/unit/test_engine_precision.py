@@ -68,7 +68,7 @@ def test_explicit_precisions_resolve_to_their_runtime_whatever_the_cpu() -> None
         assert resolve_precision("fp32", flags=flags, has_openvino=True) == RunPrecision("fp32", "fp32", "onnxruntime")
         assert resolve_precision("int8", flags=flags, has_openvino=True) == RunPrecision("int8", "int8", "onnxruntime")
     assert resolve_precision("bf16", flags=SAPPHIRE_RAPIDS, has_openvino=True) == RunPrecision(
-        "bf16", "fp32", "openvino"
+        "bf16", "fp32", "openvino", attention="matmul"
     )
 
 

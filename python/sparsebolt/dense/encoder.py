@@ -77,7 +77,9 @@ class OnnxEmbeddingFunction:
         )
         self.pooling, self._model_normalizes = read_pooling(self.files.folder)
         self.run_precision = resolve_precision(precision, device=device)
-        graph = graph_path(self.files, precision=self.run_precision.graph, cache=cache_dir)
+        graph = graph_path(
+            self.files, precision=self.run_precision.graph, cache=cache_dir, attention=self.run_precision.attention
+        )
         self.session = create_session(
             graph, device=device, providers=providers, threads=threads, runtime=self.run_precision.runtime
         )

@@ -61,12 +61,14 @@ def graph_path(
     precision: str = "fp32",
     cache: str | os.PathLike[str] | None = None,
     head_tensors: HeadTensors | None = None,
+    attention: str = "onnx",
 ) -> Path:
     """The ONNX file for ``files``: its prebuilt graph (fp32 only), else the graph that
     :func:`~sparsebolt.engine.graph.build_graph` makes from the checkpoint (:func:`checkpoint_file`) +
     ``config.json`` with ``heads`` and ``token_type_ids``, at ``precision``, built on first use into
     ``<cache>/onnx/`` and reused after. ``head_tensors`` are heads saved apart from the checkpoint, added under
     their module names (see :meth:`~sparsebolt.engine.weights.Weights.with_tensors`) and part of the key.
+    ``attention`` is how the graph writes attention (``"matmul"`` for OpenVINO); a prebuilt graph is used as it is.
 
     A graph of :data:`SINGLE_FILE_LIMIT` bytes or more is cached as ``<name>.onnx`` + ``<name>.onnx.data``
     (:func:`save_graph`); the path returned is always the ``.onnx`` one, which onnxruntime loads either way."""
@@ -86,8 +88,15 @@ def graph_path(
             )
         return files.onnx
 
+    if precision == "int8" and attention != "onnx":
+        raise ValueError("the int8 graph runs on ONNX Runtime, with attention='onnx'")
     name = cache_name(
-        files, heads=heads, token_type_ids=token_type_ids, precision=precision, head_tensors=head_tensors
+        files,
+        heads=heads,
+        token_type_ids=token_type_ids,
+        precision=precision,
+        head_tensors=head_tensors,
+        attention=attention,
     )
     target = cache_dir(cache) / "onnx" / name
     if target.is_file():  # saved last, after its data (see save_graph)
@@ -98,7 +107,7 @@ def graph_path(
     weights = _load_checkpoint(checkpoint_file(files), config)
     for module, tensors in (head_tensors or {}).items():
         weights = weights.with_tensors(module, tensors)
-    model = build_graph(config, weights, heads, token_type_ids=token_type_ids)
+    model = build_graph(config, weights, heads, token_type_ids=token_type_ids, attention=attention)
     del weights  # the graph holds its own copies; at XLM-R large size these are 2 GB less at the peak
     if precision == "int8":
         model = quantize_int8(model, calibrate(model, _calibration_batches(files, model)))
@@ -113,12 +122,14 @@ def cache_name(
     token_type_ids: bool = False,
     precision: str = "fp32",
     head_tensors: HeadTensors | None = None,
+    attention: str = "onnx",
 ) -> str:
     """``<key>-g<GRAPH_VERSION>[q<QUANT_VERSION>]-<precision>.onnx``, the key being the sha256 of the checkpoint's
     sha256, ``config.json``, for int8 the calibration corpus, the heads (in order) and token-type input, and the
     ``head_tensors`` (names, dtypes, shapes and values). The heads part is hashed only where it departs from the
-    builder's default, the hidden state without token types, and the head tensors only where there are some:
-    that graph's key is weights + config alone, the key dense graphs already in users' caches are stored under."""
+    builder's default, the hidden state without token types, and the head tensors and attention only where
+    they depart from none and ``"onnx"``: that graph's key is weights + config alone, the key dense graphs already
+    in users' caches are stored under."""
     heads = check_heads(heads)
     key = hashlib.sha256()
     key.update(_sha256_file(checkpoint_file(files)).encode())
@@ -129,6 +140,8 @@ def cache_name(
         key.update(json.dumps({"heads": list(heads), "token_type_ids": token_type_ids}).encode())
     for block in _tensor_blocks(head_tensors or {}):
         key.update(block)
+    if attention != "onnx":
+        key.update(json.dumps({"attention": attention}).encode())
     recipe = f"g{GRAPH_VERSION}" + (f"q{QUANT_VERSION}" if precision == "int8" else "")
     return f"{key.hexdigest()[:32]}-{recipe}-{precision}.onnx"
 

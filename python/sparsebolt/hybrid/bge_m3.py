@@ -104,7 +104,7 @@ class BGEM3EmbeddingFunction:
         self._vocab = self.tokenizer.vocab_size
         self._dropped = _dropped_ids(self.tokenizer, self.files.folder)
         self.run_precision = resolve_precision(precision, device=self.device, int8=False)
-        graph = bge_m3_graph(self.files, cache=cache_dir)
+        graph = bge_m3_graph(self.files, cache=cache_dir, attention=self.run_precision.attention)
         self.session = create_session(
             graph, device=self.device, providers=providers, threads=threads, runtime=self.run_precision.runtime
         )

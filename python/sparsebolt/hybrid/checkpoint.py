@@ -25,11 +25,11 @@ OUTPUTS = {head: HEAD_OUTPUTS[head] for head in HEADS}
 HEAD_FILES = {"sparse_linear": "sparse_linear.pt", "colbert_linear": "colbert_linear.pt"}
 
 
-def bge_m3_graph(files: ModelFiles, *, cache: str | os.PathLike[str] | None = None) -> Path:
+def bge_m3_graph(files: ModelFiles, *, cache: str | os.PathLike[str] | None = None, attention: str = "onnx") -> Path:
     """The fp32 graph of ``files`` with :data:`HEADS` and both heads of :func:`read_heads`, built on first use
     into ``<cache>/onnx/`` (see :func:`sparsebolt.engine.build.graph_path`) and reused after."""
     heads = read_heads(files, TransformerConfig.from_file(files.config))
-    return graph_path(files, heads=HEADS, cache=cache, head_tensors=heads)
+    return graph_path(files, heads=HEADS, cache=cache, head_tensors=heads, attention=attention)
 
 
 def read_heads(files: ModelFiles, config: TransformerConfig) -> dict[str, dict[str, np.ndarray]]:

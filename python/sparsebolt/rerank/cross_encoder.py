@@ -77,7 +77,7 @@ def _resolve(model_name: Union[str, Path]) -> ModelFiles:
     return resolve_model(str(model_name), family=CROSS_ENCODER, local_files_only=True)
 
 
-def _graph(files: ModelFiles) -> Path:
+def _graph(files: ModelFiles, attention: str = "onnx") -> Path:
     """The ONNX graph to run for ``files``: the folder's prebuilt one (``model.onnx`` or ``onnx/model.onnx``), else
     the one built from ``model.safetensors`` + ``config.json`` (a BertForSequenceClassification or
     XLMRobertaForSequenceClassification) with the classifier head, once, into the user cache."""
@@ -89,7 +89,9 @@ def _graph(files: ModelFiles) -> Path:
 
     config = TransformerConfig.from_file(files.config)
     # Pairs tell query from document by token type where the model has two types (BERT); XLM-R has one.
-    return graph_path(files, heads=("classifier",), token_type_ids=config.type_vocab_size >= 2)
+    return graph_path(
+        files, heads=("classifier",), token_type_ids=config.type_vocab_size >= 2, attention=attention
+    )
 
 
 class CrossEncoderRerankFunction(BaseRerankFunction):
@@ -124,13 +126,13 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
         self._activate = _activation(activation_fct)
         explicit_length = _max_length(max_length)
         self.files = _resolve(model_name)
-        graph = _graph(self.files)
+        self.run_precision = resolve_precision(precision, device=device or "cpu", int8=False)
+        graph = _graph(self.files, self.run_precision.attention)
         self.max_length = explicit_length or read_max_seq_length(self.files.folder)
         self.tokenizer = TextTokenizer(self.files.tokenizer, max_length=self.max_length)
 
         # The dense encoder's session: same device/provider checks (CUDA without onnxruntime-gpu is an error, not
         # a silent CPU run), thread option and graph optimizations.
-        self.run_precision = resolve_precision(precision, device=device or "cpu", int8=False)
         self._session = create_session(
             graph, device=device or "cpu", providers=providers, threads=threads, runtime=self.run_precision.runtime
         )

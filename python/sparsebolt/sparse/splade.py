@@ -95,7 +95,7 @@ class SpladeEmbeddingFunction:
         # [CLS] [SEP] (or <s> </s>): a text tokenized to no more than these has no word pieces
         self._special_tokens = len(self.tokenizer.encode_ids([""])[0])
         self.run_precision = resolve_precision(precision, device=self.device, int8=False)
-        graph = graph_path(self.files, heads=("splade",), cache=cache_dir)
+        graph = graph_path(self.files, heads=("splade",), cache=cache_dir, attention=self.run_precision.attention)
         self.session = create_session(
             graph, device=self.device, providers=providers, threads=threads, runtime=self.run_precision.runtime
         )

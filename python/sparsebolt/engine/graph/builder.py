@@ -29,6 +29,7 @@ def build_graph(
     heads: Sequence[str] = ("hidden",),
     *,
     token_type_ids: bool = False,
+    attention: str = "onnx",
 ) -> onnx.ModelProto:
     """``(input_ids, attention_mask[, token_type_ids]) -> one output per head`` (names in :data:`HEAD_OUTPUTS`).
 
@@ -36,6 +37,7 @@ def build_graph(
     as a mapping with Hugging Face names; heads saved apart from the checkpoint (BGE-M3's ``sparse_linear`` and
     ``colbert_linear``) are added with :meth:`Weights.with_tensors`. Several heads share one encoder pass.
     ``token_type_ids=True`` adds that input (BERT sentence pairs); without it every token has type 0.
+    ``attention`` is how attention is written (:data:`~sparsebolt.engine.graph.encoder.ATTENTIONS`).
     """
     chosen = check_heads(heads)
     if token_type_ids and config.type_vocab_size < 2:
@@ -45,7 +47,7 @@ def build_graph(
         )
     g = Emitter()
     tensors = Weights.of(weights, config)
-    encoded = emit_encoder(g, config, tensors, token_type_ids=token_type_ids)
+    encoded = emit_encoder(g, config, tensors, token_type_ids=token_type_ids, attention=attention)
     head_emitter = HeadEmitter(g, config, tensors, encoded, chosen)
     outputs = [head_emitter.emit(head) for head in chosen]
 

@@ -30,7 +30,15 @@ class Encoded:
     word_embeddings: str  # the [vocab, hidden] table, shared with a tied MLM decoder
 
 
-def emit_encoder(g: Emitter, config: TransformerConfig, weights: Weights, *, token_type_ids: bool) -> Encoded:
+ATTENTIONS = ("onnx", "matmul")
+"""How attention is written: ``"onnx"``, the Attention-23 operator (fastest on ONNX Runtime); ``"matmul"``, the
+classic MatMul -> scale + additive mask -> Softmax -> MatMul, which OpenVINO fuses into its own multi-head
+attention kernel (the Attention-23 decomposition keeps NaN guards and Selects that it does not fuse)."""
+
+
+def emit_encoder(
+    g: Emitter, config: TransformerConfig, weights: Weights, *, token_type_ids: bool, attention: str = "onnx"
+) -> Encoded:
     """The encoder of ``(input_ids, attention_mask[, token_type_ids])``.
 
     Layout, chosen by measurement on ONNX Runtime's CPU kernels (README.md, "The graph"):
@@ -40,10 +48,13 @@ def emit_encoder(g: Emitter, config: TransformerConfig, weights: Weights, *, tok
     - activations flattened to [tokens, hidden] so that every linear layer is one Gemm with its bias inside;
       these Gemms are what quantize.py rewrites;
     - attention: ONNX Attention-23 on separate Q, K, V with a boolean [batch, 1, seq, seq] key mask (1.3-1.6x
-      faster here than the com.microsoft MultiHeadAttention/Attention kernels with a mask);
+      faster here than the com.microsoft MultiHeadAttention/Attention kernels with a mask); for OpenVINO
+      (``attention="matmul"``) the same product written out, with an additive [batch, 1, 1, seq] key bias;
     - residual Add + LayerNormalization, not SkipLayerNormalization (4x slower on CPU), and exact (erf) Gelu.
     Padding must be on the right; padded rows come out as well-defined garbage that heads mask away.
     """
+    if attention not in ATTENTIONS:
+        raise ValueError(f"attention {attention!r} is not supported; choose one of {ATTENTIONS}")
     hidden, heads, eps = config.hidden_size, config.num_attention_heads, float(config.layer_norm_eps)
 
     # shapes: [B, S] -> [B, S, H] for attention, [B*S, H] everywhere else (Reshape aliases, it does not copy)
@@ -56,7 +67,7 @@ def emit_encoder(g: Emitter, config: TransformerConfig, weights: Weights, *, tok
     key_ok = g.op("Unsqueeze", [key_ok, g.const("axes", i64(1, 2))])[0]
     mask_shape = g.op("Concat", [batch, g.const("one", i64(1)), seq, seq], axis=0)[0]
     # ORT's Attention-23 does not broadcast the query axis of the mask, so it is expanded once for all layers.
-    attn_mask = g.op("Expand", [key_ok, mask_shape])[0]
+    attn_mask = g.op("Expand", [key_ok, mask_shape])[0] if attention == "onnx" else _key_bias(g)
 
     x, word_embeddings = _embeddings(g, config, weights, token_type_ids=token_type_ids)
     x = g.op("Reshape", [x, flat])[0]
@@ -67,12 +78,37 @@ def emit_encoder(g: Emitter, config: TransformerConfig, weights: Weights, *, tok
             g.op("Reshape", [layer.linear(x, f"attention.self.{name}"), shape_bsh])[0]
             for name in ("query", "key", "value")
         )
-        attn = g.op("Attention", [q, k, v, attn_mask], q_num_heads=heads, kv_num_heads=heads)[0]
+        if attention == "onnx":
+            attn = g.op("Attention", [q, k, v, attn_mask], q_num_heads=heads, kv_num_heads=heads)[0]
+        else:
+            attn = _matmul_attention(g, q, k, v, attn_mask, heads, hidden)
         attn = layer.linear(g.op("Reshape", [attn, flat])[0], "attention.output.dense")
         x = layer.add_norm(attn, x, "attention.output.LayerNorm", eps)
         h = g.op("Gelu", [layer.linear(x, "intermediate.dense")], domain=MS_DOMAIN)[0]
         x = layer.add_norm(layer.linear(h, "output.dense"), x, "output.LayerNorm", eps)
     return Encoded(hidden=x, shape_bs=shape_bs, shape_bsh=shape_bsh, flat=flat, word_embeddings=word_embeddings)
+
+
+def _key_bias(g: Emitter) -> str:
+    """[batch, 1, 1, seq]: 0 for a token, -10000 for padding (exp underflows to exactly 0 in fp32 and bf16)."""
+    keep = g.op("Cast", [ATTENTION_MASK], to=TensorProto.FLOAT)[0]
+    pad = g.op("Sub", [g.const("one_f", np.array(1.0, np.float32)), keep])[0]
+    bias = g.op("Mul", [pad, g.const("pad_bias", np.array(-10000.0, np.float32))])[0]
+    return g.op("Unsqueeze", [bias, g.const("axes", i64(1, 2))])[0]
+
+
+def _matmul_attention(g: Emitter, q: str, k: str, v: str, key_bias: str, heads: int, hidden: int) -> str:
+    """softmax(Q K^T / sqrt(d) + bias) V per head, on [batch, seq, hidden] inputs, back to [batch, seq, hidden]."""
+    size = hidden // heads
+    split = g.const("split_heads", i64(0, 0, heads, size))
+    qh = g.op("Transpose", [g.op("Reshape", [q, split])[0]], perm=[0, 2, 1, 3])[0]
+    kt = g.op("Transpose", [g.op("Reshape", [k, split])[0]], perm=[0, 2, 3, 1])[0]
+    vh = g.op("Transpose", [g.op("Reshape", [v, split])[0]], perm=[0, 2, 1, 3])[0]
+    scores = g.op("MatMul", [qh, kt])[0]
+    scores = g.op("Mul", [scores, g.const("scale", np.array(1.0 / np.sqrt(size), np.float32))])[0]
+    probs = g.op("Softmax", [g.op("Add", [scores, key_bias])[0]], axis=-1)[0]
+    context = g.op("Transpose", [g.op("MatMul", [probs, vh])[0]], perm=[0, 2, 1, 3])[0]
+    return g.op("Reshape", [context, g.const("merge_heads", i64(0, 0, hidden))])[0]
 
 
 def _embeddings(g: Emitter, config: TransformerConfig, weights: Weights, *, token_type_ids: bool) -> tuple[str, str]:
