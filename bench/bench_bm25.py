@@ -28,17 +28,28 @@ import time
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Optional
 
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
 from corpora import beir_queries, beir_texts, synthetic_corpus  # noqa: E402
+from peers import skip_reason  # noqa: E402
 
 CONTENDERS = [
     "sparsebolt-1t", "sparsebolt-2t", "sparsebolt-fused-1t", "sparsebolt-fused-2t",
     "bm25s", "tantivy", "pymilvus-model", "pymilvus-model-pystemmer", "rank_bm25",
 ]
 SLOW = {"pymilvus-model", "pymilvus-model-pystemmer", "rank_bm25"}
+# The modules each peer imports in its worker, and the pip package of each (the test extra has all but tantivy).
+PEER_MODULES = {
+    "bm25s": ["bm25s", "Stemmer"],
+    "tantivy": ["tantivy"],
+    "pymilvus-model": ["pymilvus.model", "nltk"],
+    "pymilvus-model-pystemmer": ["pymilvus.model", "Stemmer"],
+    "rank_bm25": ["rank_bm25", "Stemmer"],
+}
+PEER_PACKAGES = {"Stemmer": "PyStemmer", "pymilvus.model": "pymilvus-model", "rank_bm25": "rank-bm25"}
 TOKEN = re.compile(r"[^\W_]+")
 
 
@@ -62,6 +73,26 @@ def python_analyzer():
         return stem([t for t in TOKEN.findall(text.lower()) if t not in stop])
 
     return analyze
+
+
+def nltk_data_missing() -> Optional[str]:
+    """A note when pymilvus-model's default analyzer lacks its NLTK data (checked in the parent, before its row)."""
+    import nltk
+
+    try:
+        nltk.data.find("corpora/stopwords/english")
+        nltk.data.find("tokenizers/punkt_tab/english")
+    except LookupError:
+        return "pymilvus-model skipped: its default analyzer needs NLTK data (run bench/fetch_nltk_data.sh)"
+    return None
+
+
+def unavailable(name: str) -> Optional[str]:
+    """Why contender ``name`` cannot run here, or None."""
+    reason = skip_reason(name, PEER_MODULES, PEER_PACKAGES)
+    if reason is None and name == "pymilvus-model":
+        reason = nltk_data_missing()
+    return reason
 
 
 def nltk_default_analyzer(build_default_analyzer):
@@ -228,9 +259,14 @@ def main() -> None:
         args.docs, args.repeats = 20_000, 1
 
     print(f"machine: {machine()}\nversions: {versions()}\n")
+    skipped = {name: reason for name in args.only if (reason := unavailable(name))}
+    for reason in skipped.values():
+        print(f"note: {reason}", file=sys.stderr)
     rows = []
     for dataset in args.datasets:
         for name in args.only:
+            if name in skipped:
+                continue
             limit = args.slow_docs if name in SLOW and dataset == "synthetic" and args.slow_docs < args.docs else 0
             repeats = 1 if name in SLOW else args.repeats
             command = [sys.executable, __file__, "--worker", name, "--dataset", dataset, "--docs", str(args.docs),
@@ -245,6 +281,8 @@ def main() -> None:
             rows.append(result)
             print(f"  ran {name} on {dataset}: {result['fit_s'] + result['encode_s']:.2f} s", file=sys.stderr)
     print_table(rows, args.docs)
+    for reason in skipped.values():
+        print(f"\nnote: {reason}")
     out = BENCH_DIR / "results" / "bm25.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"machine": machine(), "versions": versions(), "rows": rows}, indent=2))

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
@@ -80,9 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sparsebolt",
         description="Turn text into Milvus vectors (native BM25 sparse + MiniLM dense) and search them.",
     )
-    from sparsebolt import __version__  # noqa: PLC0415
-
-    parser.add_argument("--version", action="version", version=f"sparsebolt {__version__}")
+    parser.add_argument("--version", action="version", version=f"sparsebolt {metadata.version('sparsebolt')}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 

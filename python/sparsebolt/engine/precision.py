@@ -5,7 +5,7 @@
 - ``"bf16"``: the fp32 graph compiled by OpenVINO's CPU plugin with bfloat16 inference precision, which runs its
   matrix products on AMX tiles or AVX-512 BF16 (through oneDNN). ONNX Runtime's CPU provider has no bf16 kernels
   on x86, so this is the runtime that uses those instructions; it needs ``pip install 'sparsebolt[openvino]'``.
-- ``"auto"``: the fastest of these whose fidelity the README documents, on this machine: bf16 where the CPU
+- ``"auto"``: the fastest of these whose fidelity docs/dense.md documents, on this machine: bf16 where the CPU
   has bf16 instructions and OpenVINO is installed, else int8 where it has VNNI, else fp32.
 """
 

@@ -41,7 +41,7 @@ def emit_encoder(
 ) -> Encoded:
     """The encoder of ``(input_ids, attention_mask[, token_type_ids])``.
 
-    Layout, chosen by measurement on ONNX Runtime's CPU kernels (README.md, "The graph"):
+    Layout, chosen by measurement on ONNX Runtime's CPU kernels (docs/dense.md, "The graph"):
     - embeddings: EmbedLayerNormalization. Without ``token_type_ids`` the type-0 row is folded into the position
       table (sentence encoders feed one segment, and RoBERTa has one type). RoBERTa's position ids, counted over
       the non-pad tokens from ``padding_idx + 1``, are computed in the graph and fed to its position_ids input;

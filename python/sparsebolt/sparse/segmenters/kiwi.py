@@ -1,7 +1,7 @@
 """Korean with Kiwi (kiwipiepy), keeping content morphemes: the alternative to ``mecab_ko``.
 
 Kiwi analyzes a whole batch on its own worker threads (``Kiwi(num_workers=N).tokenize(texts)``). On
-msmarco-ko-dev it scores a little below MeCab + mecab-ko-dic and runs several times slower (README), so it is
+msmarco-ko-dev it scores a little below MeCab + mecab-ko-dic and runs several times slower (docs/bm25.md), so it is
 not the default; ``Analyzer("ko", stemmer="none", segmenter=KiwiSegmenter())`` selects it.
 """
 

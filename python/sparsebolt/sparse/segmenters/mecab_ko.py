@@ -4,7 +4,7 @@ The core runs MeCab 0.996's algorithm itself on mecab-ko-dic's compiled dictiona
 loaded once per process and shared by the worker threads): a batch segments with no Python call per text and
 the GIL released, with the morphemes mecab-python3 gives (tests/unit/test_segmenters_ko.py compares them).
 Whether a morpheme is kept is decided once per dictionary entry at load time, from its part-of-speech tag.
-Chosen by measurement on msmarco-ko-dev against Kiwi, Lindera and character bigrams (README, "Chinese,
+Chosen by measurement on msmarco-ko-dev against Kiwi, Lindera and character bigrams (docs/bm25.md, "Chinese,
 Japanese and Korean"): the best nDCG@10 and the fastest.
 """
 
