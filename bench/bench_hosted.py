@@ -13,12 +13,17 @@ import argparse
 import os
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 import numpy as np
 
 from sparsebolt.testing.vendor_servers import API_KEY, VendorServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peers import skip_reason  # noqa: E402
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -107,10 +112,14 @@ def main() -> None:
           f"Python {platform.python_version()};"
           f" local server on 127.0.0.1 (keep-alive, cached bodies); medians over alternating runs")
     print()
-    print("| workload | pymilvus.model 0.3.4 | sparsebolt | speed-up | median ms (pymilvus / sparsebolt) |")
-    print("|---|---|---|---|---|")
-    print(bench_rerank(args.calls))
-    print(bench_jina_embeddings(args.texts, args.dim, args.repeats))
+    absent = skip_reason("pymilvus.model", {"pymilvus.model": ["pymilvus.model"]}, {"pymilvus.model": "pymilvus-model"})
+    if absent:
+        print(f"note: {absent}; the comparison rows are skipped")
+    else:
+        print("| workload | pymilvus.model 0.3.4 | sparsebolt | speed-up | median ms (pymilvus / sparsebolt) |")
+        print("|---|---|---|---|---|")
+        print(bench_rerank(args.calls))
+        print(bench_jina_embeddings(args.texts, args.dim, args.repeats))
     print()
     print("| workload (sparsebolt only) | encoding_format=float | encoding_format=base64 (default) | speed-up |"
           " median ms (float / base64) |")
