@@ -34,6 +34,7 @@ from sparsebolt.cli_errors import (  # noqa: F401 - EXIT_* and the reporting hel
     milvus_refusal,
     run_reporting_errors,
 )
+from sparsebolt.cli_eval import add_eval_parser, cmd_eval
 
 __all__ = ["main"]
 
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--limit", "-k", type=int, default=3, help="hits per query and mode (default: 3)")
     demo.add_argument("--no-dense", action="store_true", help="skip the dense encoder (sparse only)")
     _common_output(demo)
+    add_eval_parser(sub)
     return parser
 
 
@@ -489,7 +491,7 @@ def _print_hits(hits: Sequence[Any]) -> None:
         print(f"  {rank:2d}. {hit.score:9.4f}  [{hit.id}] {_shorten(hit.text)}{extra}")
 
 
-_COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "fit": cmd_fit, "demo": cmd_demo}
+_COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "fit": cmd_fit, "demo": cmd_demo, "eval": cmd_eval}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

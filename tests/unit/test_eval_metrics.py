@@ -1,5 +1,6 @@
-"""sparsebolt.eval.metrics against pytrec_eval (trec_eval's C code): random runs and a real BM25 run on
-msmarco-5k, per query and as means, plus the conventions and the errors for bad input."""
+"""sparsebolt.eval.metrics, which wraps pytrec_eval (trec_eval's C code), against pytrec_eval called directly on
+random runs and a real BM25 run on msmarco-5k, per query and as means; against hand-worked values; plus the
+conventions (which queries count, the MRR cut) and the errors for bad input."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sparsebolt.eval.beir import read_corpus, read_qrels, read_queries
-from sparsebolt.eval.metrics import mean_mrr, mean_ndcg, mean_recall, mrr_at_k, ndcg_at_k, per_query, recall_at_k
+from sparsebolt.eval.metrics import (
+    mean_mrr,
+    mean_ndcg,
+    mean_recall,
+    mean_scores,
+    mrr_at_k,
+    ndcg_at_k,
+    per_query,
+    recall_at_k,
+    score_run,
+)
 from tests.conftest import beir_dir
 
 pytrec_eval = pytest.importorskip("pytrec_eval")
@@ -49,7 +60,7 @@ def check_against_reference(runs, qrels, k) -> None:
 
 
 queries = st.sampled_from([f"q{i}" for i in range(6)])
-judgements = st.dictionaries(st.sampled_from(DOCS), st.integers(0, 3), min_size=1, max_size=8)
+judgements = st.dictionaries(st.sampled_from(DOCS), st.integers(-1, 3), min_size=1, max_size=8)
 rankings = st.permutations(DOCS).flatmap(lambda docs: st.integers(1, len(docs)).map(lambda n: list(docs[:n])))
 
 
@@ -97,8 +108,22 @@ def test_conventions_for_unjudged_and_unretrieved_queries():
     assert per_query({"q1": []}, qrels, metric="recall") == {"q1": 0.0}
 
 
-def test_negative_grades_count_in_dcg_but_not_in_the_ideal():
-    assert ndcg_at_k(["bad", "a"], {"a": 1, "bad": -1}) == pytest.approx((-1 + 1 / np.log2(3)) / 1)
+def test_negative_grades_gain_nothing_as_in_trec_eval():
+    assert ndcg_at_k(["bad", "a"], {"a": 1, "bad": -1}) == pytest.approx(1 / np.log2(3))
+    assert mrr_at_k(["bad", "a"], {"a": 1, "bad": -1}) == pytest.approx(0.5)
+
+
+def test_score_run_gives_every_measure_as_per_query_does():
+    runs = {"q1": ["x", "a", "b"], "q2": ["b"], "q3": []}
+    qrels = {"q1": {"a": 2, "b": 1}, "q2": {"a": 1}, "q3": {"c": 1}}
+    scores = score_run(runs, qrels, ("nDCG@10", "Recall@100", "MRR@10", "mrr@1"))
+    assert scores["q1"]["nDCG@10"] == pytest.approx((2 / np.log2(3) + 1 / np.log2(4)) / (2 + 1 / np.log2(3)))
+    assert scores["q1"]["MRR@10"] == pytest.approx(0.5) and scores["q1"]["mrr@1"] == 0.0
+    assert {q: s["Recall@100"] for q, s in scores.items()} == {"q1": 1.0, "q2": 0.0, "q3": 0.0}
+    means = mean_scores(runs, qrels)
+    assert means["nDCG@10"] == pytest.approx(mean_ndcg(runs, qrels, 10))
+    assert means["Recall@100"] == pytest.approx(mean_recall(runs, qrels, 100))
+    assert means["MRR@10"] == pytest.approx(mean_mrr(runs, qrels, 10))
 
 
 @pytest.mark.parametrize("k", [0, -1, 2.5, True])
@@ -116,3 +141,9 @@ def test_mistakes_are_refused_with_advice():
         mean_ndcg({1: ["a"]}, {"1": {"a": 1}})
     with pytest.raises(ValueError, match="run is empty"):
         mean_mrr({}, {"1": {"a": 1}})
+    with pytest.raises(ValueError, match=r"unknown measure 'MAP@10'.*e\.g\. 'nDCG@10'"):
+        score_run({"q": ["a"]}, {"q": {"a": 1}}, ("MAP@10",))
+    with pytest.raises(ValueError, match="unknown measure"):
+        score_run({"q": ["a"]}, {"q": {"a": 1}}, ("nDCG@0",))
+    with pytest.raises(TypeError, match="list of document ids"):
+        score_run({"q": "abc"}, {"q": {"a": 1}})
