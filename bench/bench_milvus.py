@@ -7,12 +7,16 @@ Usage:
     SPARSEBOLT_MILVUS_LITE=.venv-lite3/bin/milvus-lite python bench/bench_milvus.py   # server from Lite 3.x's venv
     python bench/bench_milvus.py --other-python /tmp/lite25/bin/python   # + Milvus Lite 2.5.1 side by side
     python bench/bench_milvus.py --quick               # small sizes, for a smoke run
+    OMP_NUM_THREADS=1 python bench/bench_milvus.py --stages   # only the stage table: row dicts vs columns
 
 What is measured (medians over --repeats fresh collections):
     encode-only     dense (MiniLM, ONNX Runtime) + sparse (sparsebolt BM25) encoding of the ingest corpus, in batches
     insert-only     client.insert of pre-built rows (the same batches), per backend
     hand loop       for each batch: encode, build rows, insert -- one after the other
     pipeline        TextCollection.ingest (encode batch k+1 while batch k is inserted), skip-if-stored on
+    --stages        per stage, old path (row dicts, client.insert) and columnar path side by side on the same
+                    pre-encoded batches into Lite embedded: building requests, the Insert RPC alone, both
+                    (bench/milvus_stages.py); BM25 short / SciFact-length texts, SPLADE-sized rows, 384-d dense
     search          p50/p99 latency of sequential single-query searches at --rows rows (query vectors pre-encoded,
                     so the figures are Milvus's; query encoding is reported on its own), plus the first (cold) search
 """
@@ -444,6 +448,32 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
 
 
+def stages(args: argparse.Namespace) -> None:
+    import pymilvus
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import milvus_stages
+
+    corpus = read_corpus("msmarco-5k")[1]
+    results = milvus_stages.measure(corpus, rows=args.stage_rows, batch=args.batch, repeats=args.repeats)
+    print(f"\n## Ingestion stages, rows/s ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; pymilvus {pymilvus.__version__}, "
+          f"Milvus Lite {lite_version()} embedded; {args.stage_rows} rows, batch {args.batch}, id + text + vector; "
+          f"medians of {args.repeats})\n")
+    milvus_stages.print_table(results, table)
+    if args.json:
+        args.json.write_text(json.dumps({"stages": results, "args": vars(args)}, indent=2, default=str))
+
+
+def lite_version() -> str:
+    try:
+        import milvus_lite
+
+        return str(milvus_lite.__version__)
+    except (ImportError, AttributeError):
+        return "?"
+
+
 def main() -> None:
     global BATCH
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -466,10 +496,15 @@ def main() -> None:
     p.add_argument("--real-encoders", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--with-nocheck", action="store_true", help="also time the pipeline with on_existing='insert'")
     p.add_argument("--sparse-only", action="store_true", help="ingest part: only the sparse-only (insert-bound) rows")
+    p.add_argument("--stages", action="store_true", help="only the stage table (row dicts vs columns)")
+    p.add_argument("--stage-rows", type=int, default=4096, help="rows per workload of --stages (default 4096)")
     args = p.parse_args()
     BATCH = args.batch
     if args.worker:
         worker(args)
+        return
+    if args.stages:
+        stages(args)
         return
     if args.quick:
         args.docs, args.rows, args.repeats, args.queries, args.search_rounds = 300, 6000, 1, 10, 1

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from sparsebolt.milvus import lookup, recipes, stats
-from sparsebolt.milvus.columns import column_values, encode_columns
+from sparsebolt.milvus.batch import DocumentBatch, Rows, as_rows
+from sparsebolt.milvus.columns import encode_columns
 from sparsebolt.milvus.connection import DEFAULT_URI, connect, redact_uri
 from sparsebolt.milvus.expr import dialect_for
 from sparsebolt.milvus.fields import DENSE, MILVUS_BM25, SPARSE, VectorField, output_dim
@@ -30,6 +31,7 @@ from sparsebolt.milvus.schema import (
 )
 from sparsebolt.milvus.search import run_search
 from sparsebolt.milvus.sources import DataError, Document, Source, count_documents, iter_documents
+from sparsebolt.milvus.writer import BatchWriter
 
 logger = logging.getLogger(__name__)
 
@@ -285,6 +287,7 @@ class TextCollection:
         batch_size: int = 256,
         on_existing: str = "skip",
         prefetch: int = 2,
+        writes_in_flight: int = 2,
         show_progress: bool = False,
         flush: bool = True,
     ) -> IngestSummary:
@@ -294,7 +297,9 @@ class TextCollection:
         texts or dicts (``id_field``, ``text_field``, other keys become metadata fields). Documents
         without an id get one derived from their text (same text, same id, in every run).
 
-        Batches are encoded on a worker thread while the previous batch is written. ``on_existing``:
+        Batches are encoded on a worker thread while earlier ones are written, up to ``writes_in_flight`` writes
+        at once (in input order wherever an id repeats). Each batch goes to Milvus as columns built from the
+        encoders' buffers (see :class:`~sparsebolt.milvus.writer.BatchWriter`). ``on_existing``:
         ``"skip"`` (default) checks which ids are stored and encodes and inserts only the others, so a
         re-run after a crash neither loses nor duplicates documents (into a collection that was empty when
         the run began, only ids this run may have written are checked; one writer at a time is assumed);
@@ -322,7 +327,7 @@ class TextCollection:
         try:
             summary = self._ingest(source, format=format, id_field=id_field, text_field=text_field,
                                    batch_size=batch_size, on_existing=on_existing, prefetch=prefetch,
-                                   show_progress=show_progress)
+                                   writes_in_flight=writes_in_flight, show_progress=show_progress)
         except (DataError, ValueError, TypeError):
             # Bad input: a collection this open created for it must not stay behind, empty.
             if created:
@@ -333,7 +338,8 @@ class TextCollection:
         return summary
 
     def _ingest(self, source: Source, *, format: Optional[str], id_field: str, text_field: str,  # noqa: A002
-                batch_size: int, on_existing: str, prefetch: int, show_progress: bool) -> IngestSummary:
+                batch_size: int, on_existing: str, prefetch: int, writes_in_flight: int,
+                show_progress: bool) -> IngestSummary:
         if any(output_dim(encoder) <= 0
                for _, encoder in stats.statistics_encoders(self.spec.vector_fields, self.encoders)):
             if not isinstance(source, (str, Path, list, tuple)):
@@ -350,7 +356,8 @@ class TextCollection:
         hint = ("run the same command again" if isinstance(source, (str, Path))
                 else "call ingest() again with the same input")
         return self.ingest_documents(
-            documents, on_existing=on_existing, batch_size=batch_size, prefetch=prefetch, total=total,
+            documents, on_existing=on_existing, batch_size=batch_size, prefetch=prefetch,
+            writes_in_flight=writes_in_flight, total=total,
             show_progress=show_progress, resume_hint=hint, started_empty=started_empty,
         )
 
@@ -368,6 +375,7 @@ class TextCollection:
         on_existing: str = "skip",
         batch_size: int = 256,
         prefetch: int = 2,
+        writes_in_flight: int = 2,
         total: Optional[int] = None,
         show_progress: bool = False,
         resume_hint: str = "call ingest() again with the same input",
@@ -388,6 +396,7 @@ class TextCollection:
             on_existing=on_existing,
             batch_size=batch_size,
             prefetch=prefetch,
+            writes_in_flight=writes_in_flight,
             retry=self.retry,
             total=total,
             show_progress=show_progress,
@@ -402,33 +411,25 @@ class TextCollection:
     def _make_id(self, doc: Document) -> Union[str, int]:
         return document_id(doc, self.spec)
 
-    def _encode_rows(self, docs: list[Document], ids: list[Union[str, int]]) -> list[dict[str, Any]]:
+    def _encode_rows(self, docs: list[Document], ids: list[Union[str, int]]) -> DocumentBatch:
         for doc, doc_id in zip(docs, ids):
             check_text(doc, doc_id, self.spec.text_max_length)
-        columns = encode_columns(self.spec.vector_fields, self.encoders, [d.text for d in docs])
-        values = {name: column_values(column) for name, column in columns.items()}
+        texts = [d.text for d in docs]
+        columns = encode_columns(self.spec.vector_fields, self.encoders, texts)
         reserved = self.spec.reserved_fields
-        rows = []
-        for i, doc in enumerate(docs):
-            row: dict[str, Any] = dict(check_metadata(doc.fields, origin=doc.origin, doc_id=ids[i], reserved=reserved))
-            row[self.spec.id_field] = ids[i]
-            row[self.spec.text_field] = doc.text
-            for name, column in values.items():
-                row[name] = column[i]
-            rows.append(row)
-        return rows
+        metadata = [check_metadata(doc.fields, origin=doc.origin, doc_id=doc_id, reserved=reserved)
+                    for doc, doc_id in zip(docs, ids)]
+        return DocumentBatch(self.spec.id_field, self.spec.text_field, ids, texts, metadata, columns)
 
-    def _writer(self, on_existing: str) -> Callable[[list[dict[str, Any]]], Any]:
-        method = self.client.upsert if on_existing == "upsert" else self.client.insert
-        name, timeout = self.name, self.retry.timeout
-        return lambda rows: method(name, rows, timeout=timeout)
+    def _writer(self, on_existing: str) -> BatchWriter:
+        return BatchWriter(self.client, self.name, upsert=on_existing == "upsert", timeout=self.retry.timeout)
 
     def _stored_ids(self, ids: list[Union[str, int]]) -> set[Union[str, int]]:
         return lookup.stored_ids(self.client, self.name, self.spec.id_field, ids, dialect=self.dialect,
                                  retry=self.retry)
 
-    def _store_once(self, ids: list[Union[str, int]], rows: list[dict[str, Any]]) -> None:
-        lookup.store_once(self.client, self.name, self.spec.id_field, ids, rows, dialect=self.dialect,
+    def _store_once(self, ids: list[Union[str, int]], rows: Rows) -> None:
+        lookup.store_once(self.client, self.name, self.spec.id_field, ids, as_rows(rows), dialect=self.dialect,
                           retry=self.retry)
 
     # ---- search -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The ingestion pipeline: encode batch k+1 on a worker thread while batch k is written to Milvus.
-Owns batching, id dedup and skip-if-stored (resume), bounded memory, retries, progress and the summary."""
+"""The ingestion pipeline: encode batch k+1 on a worker thread while earlier batches are written to Milvus.
+Owns batching, id dedup and skip-if-stored (resume), writes in flight, bounded memory, retries, progress and the
+summary."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ import queue
 import sys
 import threading
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
 import numpy as np
 
+from sparsebolt.milvus.batch import Rows, take_rows
 from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
 from sparsebolt.milvus.sources import DataError, Document
 
@@ -53,7 +58,7 @@ class IngestError(RuntimeError):
 @dataclass
 class _Batch:
     ids: list[DocId]
-    rows: list[dict[str, Any]]
+    rows: Rows
     skipped: int
     first: int  # position of the batch's first document in the input
 
@@ -63,7 +68,7 @@ class _Pending:
     """What a batch still has to send: after a failed attempt, only the rows it did not store."""
 
     ids: list[DocId]
-    rows: list[dict[str, Any]]
+    rows: Rows
     uncertain: bool = False  # an attempt failed after it may have stored rows
 
 
@@ -75,14 +80,15 @@ def run_pipeline(
     *,
     collection: str,
     make_id: Callable[[Document], DocId],
-    encode_rows: Callable[[list[Document], list[DocId]], list[dict[str, Any]]],
-    write: Callable[[list[dict[str, Any]]], Any],
+    encode_rows: Callable[[list[Document], list[DocId]], Rows],
+    write: Callable[[Rows], Any],
     stored: Callable[[list[DocId]], set[DocId]],
-    repair: Optional[Callable[[list[DocId], list[dict[str, Any]]], None]] = None,
+    repair: Optional[Callable[[list[DocId], Rows], None]] = None,
     stored_before: Optional[Callable[[], int]] = None,
     on_existing: str = "skip",
     batch_size: int = 256,
     prefetch: int = 2,
+    writes_in_flight: int = 1,
     retry: RetryPolicy = RetryPolicy(),
     total: Optional[int] = None,
     show_progress: bool = False,
@@ -92,8 +98,15 @@ def run_pipeline(
     """Encode and write ``documents`` in batches with encode/write overlap; see TextCollection.ingest.
 
     The worker thread reads, dedups, checks which ids are ``stored`` already (``on_existing="skip"``) and
-    calls ``encode_rows``; the calling thread ``write`` s with retries. At most ``prefetch`` encoded
-    batches wait in the queue, so memory holds about ``prefetch + 2`` batches whatever the input size.
+    calls ``encode_rows`` (a batch of rows: a list of row dicts or a
+    :class:`~sparsebolt.milvus.batch.DocumentBatch`); the calling thread hands each batch to a ``write``
+    with retries, with up to ``writes_in_flight`` writes running at once (``write`` must then be safe to call
+    from several threads). At most ``prefetch`` encoded batches wait in the queue, so memory holds about
+    ``prefetch + writes_in_flight + 1`` batches whatever the input size.
+
+    Writes in flight keep the guarantees of one write at a time: an id being written is never checked
+    or written by another batch meanwhile (skip mode counts it as a repeat; an upsert of it waits for the
+    earlier writes, so the last occurrence wins), and the summary counts only writes that Milvus acknowledged.
 
     ``started_empty``: the collection held nothing when this run began (and nobody else writes to it), so
     an id can only be stored already if this run wrote it. A fixed-size Bloom filter of the ids written
@@ -115,6 +128,8 @@ def run_pipeline(
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     if prefetch < 1:
         raise ValueError(f"prefetch must be >= 1, got {prefetch}")
+    if not isinstance(writes_in_flight, int) or writes_in_flight < 1:
+        raise ValueError(f"writes_in_flight must be a positive int, got {writes_in_flight!r}")
 
     summary = IngestSummary(collection=collection)
     started = time.perf_counter()
@@ -177,9 +192,26 @@ def run_pipeline(
         return _Batch(ids=chosen_ids, rows=rows, skipped=skipped, first=first)
 
     progress = _progress(total, show_progress, collection)
+    upsert = on_existing == "upsert"
+
+    gate = _RepairGate()
+
+    def write_one(batch: _Batch) -> None:
+        if len(batch.rows):
+            _write_batch(batch, write=write, stored=stored, repair=repair, upsert=upsert, retry=retry, gate=gate)
+
+    def settled(batch: _Batch) -> None:
+        with inflight_lock:
+            inflight.difference_update(batch.ids)
+        summary.inserted += len(batch.rows)
+        summary.skipped += batch.skipped
+        logger.debug("stored batch at %d: %d written, %d skipped (%d written so far)",
+                     batch.first, len(batch.rows), batch.skipped, summary.inserted)
+        progress.update(len(batch.rows) + batch.skipped)
+
+    writes = _Writes(write_one, settled, writes_in_flight)
     worker = threading.Thread(target=produce, name="sparsebolt-encode", daemon=True)
     worker.start()
-    current: Optional[_Batch] = None
     try:
         while True:
             item = handoff.get()
@@ -187,22 +219,11 @@ def run_pipeline(
                 break
             if isinstance(item, BaseException):
                 raise item
-            current = item
-            if current.rows:
-                _write_batch(current, write=write, stored=stored, repair=repair, upsert=on_existing == "upsert",
-                             retry=retry)
-            with inflight_lock:
-                inflight.difference_update(current.ids)
-            summary.inserted += len(current.rows)
-            summary.skipped += current.skipped
-            logger.debug("stored batch at %d: %d written, %d skipped (%d written so far)",
-                         current.first, len(current.rows), current.skipped, summary.inserted)
-            progress.update(len(current.rows) + current.skipped)
-            current = None
+            writes.submit(item, ordered=upsert)
+        writes.finish()
     except BaseException as exc:
         stop.set()
-        if current is not None:
-            summary.failed = len(current.rows)
+        summary.failed = writes.abandon(wait_for_them=not isinstance(exc, KeyboardInterrupt))
         summary.seconds = time.perf_counter() - started
         _drain(handoff)
         worker.join(timeout=60)
@@ -218,7 +239,7 @@ def run_pipeline(
         raise IngestError(
             f"ingestion into {collection!r} stopped: {type(exc).__name__}: {str(exc).rstrip('.')}. "
             f"{summary.inserted} documents were inserted in this run and {summary.skipped} skipped (already "
-            f"stored or repeated){held}; {summary.failed} were in the batch being written. "
+            f"stored or repeated){held}; {summary.failed} were in the batch(es) being written. "
             f"To resume, {resume_hint}: documents already stored are skipped, none is duplicated.",
             summary,
         ) from exc
@@ -226,6 +247,66 @@ def run_pipeline(
     progress.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _Writes:
+    """Batches being written: at most ``depth`` at once (on a thread pool when ``depth > 1``), settled in input
+    order; the first failure is raised by the next call, once the writes in flight beside it have ended."""
+
+    def __init__(self, write: Callable[[_Batch], None], settled: Callable[[_Batch], None], depth: int) -> None:
+        self._write, self._settled, self._depth = write, settled, depth
+        self._pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="sparsebolt-write") if depth > 1 else None
+        self._flying: deque[tuple[_Batch, Future[None]]] = deque()
+        self._failed_rows = 0  # rows of writes that raised (reported as failed)
+
+    def submit(self, batch: _Batch, *, ordered: bool) -> None:
+        """Start writing ``batch``; with ``ordered``, after every write in flight that shares an id with it."""
+        if self._pool is None:
+            try:
+                self._write(batch)
+            except BaseException:
+                self._failed_rows += len(batch.rows)
+                raise
+            self._settled(batch)
+            return
+        if ordered and self._flying:
+            ids = set(batch.ids)
+            if any(not ids.isdisjoint(earlier.ids) for earlier, _ in self._flying):
+                self._settle(len(self._flying))
+        self._settle(len(self._flying) - self._depth + 1)
+        self._flying.append((batch, self._pool.submit(self._write, batch)))
+        while self._flying and self._flying[0][1].done():
+            self._settle(1)
+
+    def finish(self) -> None:
+        self._settle(len(self._flying))
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def _settle(self, count: int) -> None:
+        """Wait for the ``count`` oldest writes and account them; the first that failed is raised."""
+        for _ in range(max(count, 0)):
+            batch, future = self._flying[0]
+            error = future.exception()
+            if error is not None:
+                raise error
+            self._flying.popleft()
+            self._settled(batch)
+
+    def abandon(self, *, wait_for_them: bool) -> int:
+        """After a failure: let the writes in flight end (``wait_for_them``) and account those that succeeded;
+        the number of rows whose write failed or was not awaited."""
+        if self._pool is not None:
+            if wait_for_them:
+                wait([future for _, future in self._flying])
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        while self._flying:
+            batch, future = self._flying.popleft()
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._settled(batch)
+            else:
+                self._failed_rows += len(batch.rows)
+        return self._failed_rows
 
 
 def _held(stored_before: Optional[Callable[[], int]]) -> str:
@@ -238,16 +319,52 @@ def _held(stored_before: Optional[Callable[[], int]]) -> str:
         return ""
 
 
-def _write_batch(batch: _Batch, *, write: Callable[[list[dict[str, Any]]], Any],
-                 stored: Callable[[list[DocId]], set[DocId]],
-                 repair: Optional[Callable[[list[DocId], list[dict[str, Any]]], None]], upsert: bool,
-                 retry: RetryPolicy) -> None:
+class _RepairGate:
+    """Writes in flight share it; a repair (delete, then write again) has it alone, once the writes beside it have
+    ended: Milvus Lite 2.5.1 answers "internal error" to a delete that runs beside an insert."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._writing = 0
+        self._repairing = False
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._repairing)
+            self._writing += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._writing -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def repair(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._repairing)
+            self._repairing = True
+            self._changed.wait_for(lambda: self._writing == 0)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._repairing = False
+                self._changed.notify_all()
+
+
+def _write_batch(batch: _Batch, *, write: Callable[[Rows], Any], stored: Callable[[list[DocId]], set[DocId]],
+                 repair: Optional[Callable[[list[DocId], Rows], None]], upsert: bool, retry: RetryPolicy,
+                 gate: Optional[_RepairGate] = None) -> None:
     """Write one batch so that, whatever fails and is retried, each of its ids is stored once."""
+    gate = gate or _RepairGate()
     what = f"writing documents {batch.first}..{batch.first + len(batch.rows) + batch.skipped - 1}"
     if upsert:  # replacing twice is replacing once
-        call_with_retry(lambda: write(batch.rows), retry, what=what)
+        with gate.write():
+            call_with_retry(lambda: write(batch.rows), retry, what=what)
         return
-    pending = _Pending(ids=list(batch.ids), rows=list(batch.rows))
+    pending = _Pending(ids=list(batch.ids), rows=batch.rows)
 
     def resolve(_error: BaseException) -> None:
         # The failed attempt may have landed: ask which ids did, and send only the others.
@@ -257,16 +374,18 @@ def _write_batch(batch: _Batch, *, write: Callable[[list[dict[str, Any]]], Any],
             logger.info("%s: %d of %d rows were stored by the failed attempt; sending the other %d", what,
                         len(pending.ids) - len(keep), len(pending.ids), len(keep))
         pending.ids = [pending.ids[i] for i in keep]
-        pending.rows = [pending.rows[i] for i in keep]
+        pending.rows = take_rows(pending.rows, keep)
         pending.uncertain = True
 
     def attempt() -> None:
-        if pending.rows:
+        if len(pending.rows):
             write(pending.rows)
 
-    call_with_retry(attempt, retry, what=what, before_retry=resolve)
+    with gate.write():
+        call_with_retry(attempt, retry, what=what, before_retry=resolve)
     if pending.uncertain and repair is not None:
-        repair(list(batch.ids), list(batch.rows))
+        with gate.repair():
+            repair(list(batch.ids), batch.rows)
 
 
 class _BloomFilter:

@@ -109,6 +109,14 @@ class SparseColumn:
     def __len__(self) -> int:
         return len(self.indptr) - 1
 
+    def take(self, positions: np.ndarray) -> "SparseColumn":
+        """The rows at ``positions`` (an int array), in that order, as a new column."""
+        starts, counts = self.indptr[positions], self.indptr[positions + 1] - self.indptr[positions]
+        indptr = np.zeros(len(positions) + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        gather = np.repeat(starts - indptr[:-1], counts) + np.arange(indptr[-1])
+        return SparseColumn(indptr, self.indices[gather], self.data[gather])
+
     def rows(self) -> list[dict[int, float]]:
         """Milvus sparse rows; a row without a nonzero weight gets the placeholder (see EMPTY_SPARSE_INDEX)."""
         idx, val, bounds = self.indices.tolist(), self.data.tolist(), self.indptr.tolist()
