@@ -4,6 +4,7 @@ Owns the split between transient errors (retried) and permanent ones (raised at 
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ T = TypeVar("T")
 # Milvus's RATE_LIMIT error code (pymilvus.exceptions.ErrorCode.RATE_LIMIT); kept literal so that
 # this module imports without pymilvus.
 _RATE_LIMIT_CODE = 8
+# How long a connection failure on an engine's socket waits for that engine to be seen exiting.
+_DEATH_GRACE_SECONDS = 0.5
 _TRANSIENT_GRPC_NAMES = frozenset({"UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "ABORTED"})
 # pymilvus turns an exhausted connection into MilvusException(code=2 or a grpc code, message=...);
 # the message is the only stable signal across pymilvus 2.5 and 3.0.
@@ -151,8 +154,14 @@ def dead_embedded_engine(exc: BaseException) -> Optional[str]:
         servers = dict(manager_module.server_manager_instance._servers)
         for db_file, server in servers.items():
             process = server._p
-            if process is not None and process.poll() is not None and str(server.uds_path) in message:
-                return str(db_file)
+            if process is None or str(server.uds_path) not in message:
+                continue
+            try:
+                # The broken connection can reach the client a moment before the killed engine is reaped.
+                process.wait(timeout=_DEATH_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                continue  # alive: a transient failure, retried
+            return str(db_file)
     except Exception:  # noqa: BLE001 - milvus_lite's internals changed: fall back to plain retries
         return None
     return None
