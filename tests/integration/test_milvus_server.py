@@ -64,7 +64,8 @@ def test_server_killed_mid_ingestion_stops_clearly_and_resume_completes(tmp_path
             col.ingest(docs(), batch_size=10)
         assert time.monotonic() - started < 60
         summary = info.value.summary
-        assert summary.failed == 10 and summary.inserted % 10 == 0 and summary.inserted <= 120
+        # failed: the rows of the batches being written when the server went, one or both of the two in flight
+        assert summary.failed in (10, 20) and summary.inserted % 10 == 0 and summary.inserted <= 120
     finally:
         server.stop()
     restarted = LiteServer(tmp_path / "data")
