@@ -10,6 +10,8 @@ import pytest
 from sparsebolt.ray import _ray
 
 TIMEOUT = "The current node timed out during startup. This could happen because some of the raylet failed to startup"
+# the other way a local start times out (seen in CI): the GCS never wrote its port file
+PORT_FILE_TIMEOUT = "Timed out waiting for file /tmp/ray/session_2026-12-01_16-36-59_064470_8341/gcs_server_port_60fc"
 
 
 class _Ray:
@@ -37,9 +39,10 @@ def fake_ray(monkeypatch: pytest.MonkeyPatch) -> Any:
     return install
 
 
+@pytest.mark.parametrize("message", [TIMEOUT, PORT_FILE_TIMEOUT])
 @pytest.mark.parametrize("address", [None, "local"])
-def test_a_local_start_that_times_out_is_tried_again(fake_ray: Any, address: Any) -> None:
-    ray = fake_ray(_Ray(failures=2))
+def test_a_local_start_that_times_out_is_tried_again(fake_ray: Any, address: Any, message: str) -> None:
+    ray = fake_ray(_Ray(failures=2, message=message))
     _ray.start_ray(address, num_cpus=1)
     assert ray.inits == [address] * 3 and ray.shutdowns == 2
 

@@ -57,8 +57,8 @@ def start_ray(address: Optional[str], **options: Any) -> None:
         try:
             ray.init(address=address, **options)
             return
-        except Exception as error:  # Ray raises a bare Exception for "the current node timed out during startup"
-            if not local or "timed out" not in str(error) or attempt == _LOCAL_START_RETRIES:
+        except Exception as error:  # bare Exceptions: "...timed out during startup", "Timed out waiting for file"
+            if not local or "timed out" not in str(error).lower() or attempt == _LOCAL_START_RETRIES:
                 raise
             logger.warning("Ray's local start timed out (%s); starting it again", error)
             ray.shutdown()
