@@ -20,17 +20,11 @@
 #include "bm25/fit_encode.hpp"
 #include "bm25/model.hpp"
 #include "bm25/statistics.hpp"
+#include "check.hpp"
 #include "string_table.hpp"
 
 namespace {
-int failures = 0;
-#define CHECK(condition)                                                                 \
-  do {                                                                                   \
-    if (!(condition)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
-      ++failures;                                                                        \
-    }                                                                                    \
-  } while (0)
+using sparsebolt_test::failures;
 
 using namespace sparsebolt;
 

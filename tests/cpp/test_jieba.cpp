@@ -10,16 +10,10 @@
 #include <vector>
 
 #include "analysis/jieba/segmenter.hpp"
+#include "check.hpp"
 
 namespace {
-int failures = 0;
-#define CHECK(condition)                                                                 \
-  do {                                                                                   \
-    if (!(condition)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
-      ++failures;                                                                        \
-    }                                                                                    \
-  } while (0)
+using sparsebolt_test::failures;
 
 using namespace sparsebolt;
 using Tokens = std::vector<std::string>;

@@ -9,17 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "check.hpp"
 #include "static_embedding/mean_pool.hpp"
 
 namespace {
-int failures = 0;
-#define CHECK(condition)                                                                 \
-  do {                                                                                   \
-    if (!(condition)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
-      ++failures;                                                                        \
-    }                                                                                    \
-  } while (0)
+using sparsebolt_test::failures;
 
 using namespace sparsebolt;
 
