@@ -72,7 +72,9 @@ def test_server_killed_mid_ingestion_stops_clearly_and_resume_completes(tmp_path
     try:
         with TextCollection(restarted.uri, "dies", sparse=bm25, retry=policy) as col:
             resumed = col.ingest(texts, batch_size=10)
-            assert resumed.inserted + resumed.skipped == 200 and resumed.skipped >= summary.inserted
+            # The Lite 3 server persists in the background: a batch it acknowledged just before it was stopped can
+            # be gone after the restart (60 of 70 survived in one CI run), so the skips are not bounded below.
+            assert resumed.inserted + resumed.skipped == 200
             rows = col.client.query("dies", filter="", output_fields=["id"], limit=1000, consistency_level="Strong")
             assert len(rows) == len({r["id"] for r in rows}) == 200
             assert col.count() == 200  # count(*) counts duplicates, which a query folds into one row
