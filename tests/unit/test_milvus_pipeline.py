@@ -226,6 +226,32 @@ def test_a_write_that_lands_after_the_check_is_repaired():
     assert sorted(r["id"] for r in store.rows) == sorted(d.id for d in docs)
 
 
+class SlowToApplyStore(LandingStore):
+    """A stalled engine that answers the first check after a timed-out write before applying the write."""
+
+    def __init__(self) -> None:
+        super().__init__(fail_writes={2}, late=True)
+        self.checks = 0
+
+    def stored(self, ids: list) -> set:
+        answer = super().stored(ids)
+        self.checks += 1
+        with self.lock:
+            self.rows.extend(self.queued)  # applied just after it answered
+            self.queued = []
+        return answer
+
+
+def test_a_write_applied_just_after_the_first_check_is_found_by_the_second_and_not_sent_again():
+    store = SlowToApplyStore()
+    docs = [Document(f"d{i}", "t") for i in range(30)]
+    summary = run_pipeline(docs, collection="c", make_id=lambda d: d.id, encode_rows=_encode, write=store.write,
+                           stored=store.stored, repair=store.repair, retry=RETRYING, batch_size=10)
+    assert summary.inserted == 30
+    assert store.calls == 3  # the timed-out batch was not sent a second time
+    assert sorted(r["id"] for r in store.rows) == sorted(d.id for d in docs)  # each once, before any repair
+
+
 def test_upsert_writes_are_simply_repeated():
     store = CountingStore()
     calls = []

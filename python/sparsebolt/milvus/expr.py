@@ -8,7 +8,9 @@ Measured on the engines sparsebolt supports (tests/integration/test_milvus_expr.
 - Milvus Lite 2.5.1 drops the backslash of any escape (``\\n`` reads as ``n``) and refuses a raw newline or
   carriage return, so a string holding one cannot be written at all; and it reads the int64 literal ``-2**63``
   as ``-2**63 + 1``. Such ids are found through a range that holds them (``id >= "a" and id < "a\\x0b"`` for
-  ``"a\\nb"``), and every lookup keeps only the rows whose id is one asked for.
+  ``"a\\nb"``), and every lookup keeps only the rows whose id is one asked for. Its delete writes the keys it
+  matched into SQL without escaping them: a string id holding ``'`` or NUL fails the whole delete ("internal
+  error"; the engine logs a SQL syntax error), so such an id can be found but never deleted on that engine.
 Filter templating (``filter_params``) would avoid escaping, but neither Milvus Lite parses it.
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence, Union
 
 __all__ = ["LITE_25", "SERVER", "DIALECTS", "dialect_for", "string_literal", "int_literal", "ids_expression",
-           "only_ids", "writable"]
+           "only_ids", "writable", "deletable"]
 
 LITE_25 = "lite-2.5"  # Milvus Lite 2.x embedded
 SERVER = "milvus"  # Milvus Lite 3.x and Milvus servers
@@ -29,6 +31,7 @@ _INT64_MAX = 2**63 - 1
 _SERVER_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
 _LITE_25_ESCAPES = {"\\": "\\\\", '"': '\\"'}
 _LITE_25_UNWRITABLE = ("\n", "\r")
+_LITE_25_UNDELETABLE = ("'", "\x00")
 
 
 def dialect_for(uri: str) -> str:
@@ -82,6 +85,13 @@ def int_literal(value: int, dialect: str = SERVER) -> str:
 def writable(value: DocId, dialect: str) -> bool:
     """True when ``value`` can be written as a literal in ``dialect`` (so an expression can name it exactly)."""
     return _writable(value, dialect)
+
+
+def deletable(value: DocId, dialect: str) -> bool:
+    """True when a delete by an expression naming ``value`` removes its rows on ``dialect``."""
+    if not _writable(value, dialect):
+        return False
+    return not (dialect == LITE_25 and isinstance(value, str) and any(ch in value for ch in _LITE_25_UNDELETABLE))
 
 
 def _writable(value: DocId, dialect: str) -> bool:

@@ -367,8 +367,13 @@ def _write_batch(batch: _Batch, *, write: Callable[[Rows], Any], stored: Callabl
     pending = _Pending(ids=list(batch.ids), rows=batch.rows)
 
     def resolve(_error: BaseException) -> None:
-        # The failed attempt may have landed: ask which ids did, and send only the others.
+        # The failed attempt may have landed: ask which ids did, and send only the others. An engine that was
+        # stalled can answer this query before it applies a write it had queued, so a short answer is asked
+        # once more after a pause: a late write found here is one that no repair has to delete.
         landed = stored(pending.ids)
+        if len(landed) < len(pending.ids):
+            time.sleep(min(retry.initial_delay, retry.timeout))
+            landed |= stored(pending.ids)
         keep = [i for i, doc_id in enumerate(pending.ids) if doc_id not in landed]
         if len(keep) < len(pending.ids):
             logger.info("%s: %d of %d rows were stored by the failed attempt; sending the other %d", what,

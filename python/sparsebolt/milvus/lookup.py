@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Sequence, Union
 
-from sparsebolt.milvus.expr import ids_expression, only_ids, writable
+from sparsebolt.milvus.expr import deletable, ids_expression, only_ids
 from sparsebolt.milvus.retry import RetryPolicy, call_with_retry
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def store_once(client: Any, collection: str, field: str, ids: list[DocId], rows:
     """
     if extra_rows(client, collection, field, ids, dialect=dialect, retry=retry) == 0:
         return
-    exact = [i for i in ids if writable(i, dialect)]
+    exact = [i for i in ids if deletable(i, dialect)]
     logger.warning("a retried write into %r was stored twice; rewriting its %d rows once", collection, len(exact))
     by_id = {row[field]: row for row in rows}
     for start in range(0, len(exact), 1024):
@@ -102,7 +102,10 @@ def store_once(client: Any, collection: str, field: str, ids: list[DocId], rows:
                         retry, what=f"rewriting duplicated rows into {collection!r}")
     left = extra_rows(client, collection, field, ids, dialect=dialect, retry=retry)
     if left:
+        stuck = [i for i in ids if not deletable(i, dialect)]
         raise RuntimeError(
-            f"{left} rows of {collection!r} are stored twice after a retried write and could not be rewritten "
-            f"(their ids hold a newline or carriage return, which this engine cannot name in a delete)"
+            f"{left} rows of {collection!r} are stored twice after a retried write and could not be rewritten: "
+            f"this engine cannot delete the batch's ids {stuck[:5]!r}{' ...' if len(stuck) > 5 else ''} "
+            f"(Milvus Lite 2.x deletes no id holding a newline, carriage return, single quote or NUL); delete those "
+            f"rows by another field, or store such ids on Milvus Lite 3.x or a Milvus server"
         )
