@@ -7,7 +7,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sparsebolt.milvus.expr import LITE_25, SERVER, deletable, dialect_for, ids_expression, string_literal
+from sparsebolt.milvus.expr import (
+    LITE_25,
+    SERVER,
+    deletable,
+    dialect_for,
+    ids_expression,
+    string_literal,
+    upsertable,
+)
 from sparsebolt.milvus.lookup import extra_rows, fetch_rows, stored_ids
 from sparsebolt.milvus.retry import RetryPolicy
 
@@ -135,6 +143,15 @@ def test_any_unicode_id_is_found_exactly(engine, stored, absent):
 def test_any_int64_id_is_found_exactly(engine, stored, absent):
     engine.add("int", stored)
     engine.check("int", stored + absent)
+
+
+def test_what_lite_2_cannot_delete_or_upsert():
+    for value in ("O'Brien", "nul\x00x"):
+        assert not deletable(value, LITE_25) and not upsertable(value, LITE_25)
+        assert deletable(value, SERVER) and upsertable(value, SERVER)
+    assert not deletable("a\nb", LITE_25) and upsertable("a\nb", LITE_25)  # not writable, yet upserted by key
+    assert deletable('say "hi" \\ é', LITE_25) and deletable(-(2**63) + 1, LITE_25)
+    assert not deletable(-(2**63), LITE_25) and upsertable(-(2**63), LITE_25)
 
 
 def test_literals_refuse_what_the_dialect_cannot_write():

@@ -11,7 +11,7 @@ from sparsebolt.milvus import lookup, recipes, stats
 from sparsebolt.milvus.batch import DocumentBatch, Rows, as_rows
 from sparsebolt.milvus.columns import encode_columns
 from sparsebolt.milvus.connection import DEFAULT_URI, connect, redact_uri
-from sparsebolt.milvus.expr import dialect_for
+from sparsebolt.milvus.expr import dialect_for, upsertable
 from sparsebolt.milvus.fields import DENSE, MILVUS_BM25, SPARSE, VectorField, output_dim
 from sparsebolt.milvus.ingest import IngestSummary, run_pipeline
 from sparsebolt.milvus.metadata import check_metadata
@@ -387,7 +387,7 @@ class TextCollection:
         return run_pipeline(
             documents,
             collection=self.name,
-            make_id=self._make_id,
+            make_id=self._upsert_id if on_existing == "upsert" else self._make_id,
             encode_rows=self._encode_rows,
             write=self._writer(on_existing),
             stored=self._stored_ids,
@@ -410,6 +410,16 @@ class TextCollection:
 
     def _make_id(self, doc: Document) -> Union[str, int]:
         return document_id(doc, self.spec)
+
+    def _upsert_id(self, doc: Document) -> Union[str, int]:
+        doc_id = document_id(doc, self.spec)
+        if not upsertable(doc_id, self.dialect):
+            raise DataError(
+                f"{doc.origin}: id {doc_id!r} holds a single quote or NUL, which Milvus Lite 2.x cannot upsert (it "
+                f"deletes the old row through SQL it does not escape); ingest with on_existing='skip' (CLI: "
+                f"--on-existing skip), or store such ids on Milvus Lite 3.x or a Milvus server"
+            )
+        return doc_id
 
     def _encode_rows(self, docs: list[Document], ids: list[Union[str, int]]) -> DocumentBatch:
         for doc, doc_id in zip(docs, ids):

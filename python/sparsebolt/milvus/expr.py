@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence, Union
 
 __all__ = ["LITE_25", "SERVER", "DIALECTS", "dialect_for", "string_literal", "int_literal", "ids_expression",
-           "only_ids", "writable", "deletable"]
+           "only_ids", "writable", "deletable", "upsertable"]
 
 LITE_25 = "lite-2.5"  # Milvus Lite 2.x embedded
 SERVER = "milvus"  # Milvus Lite 3.x and Milvus servers
@@ -89,8 +89,12 @@ def writable(value: DocId, dialect: str) -> bool:
 
 def deletable(value: DocId, dialect: str) -> bool:
     """True when a delete by an expression naming ``value`` removes its rows on ``dialect``."""
-    if not _writable(value, dialect):
-        return False
+    return _writable(value, dialect) and upsertable(value, dialect)
+
+
+def upsertable(value: DocId, dialect: str) -> bool:
+    """True when an upsert of a row keyed ``value`` works on ``dialect``: Milvus Lite 2.x deletes the old row first,
+    by key and through the same unescaped SQL, so a ``'`` or NUL fails it (a newline does not)."""
     return not (dialect == LITE_25 and isinstance(value, str) and any(ch in value for ch in _LITE_25_UNDELETABLE))
 
 
