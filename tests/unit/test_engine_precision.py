@@ -168,6 +168,57 @@ def test_openvino_session_outputs_are_the_callers_and_threads_share_it(folder: P
         OpenVinoSession(graph, threads=0)
 
 
+def _bulk_feeds(rows: int, length: int, seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(5, 60, size=(rows, length)).astype(np.int64)
+    mask = np.ones_like(ids)
+    mask[::3, length // 2 :] = 0  # padded rows among full ones, as a length-sorted batch has
+    return {"input_ids": ids, "attention_mask": mask}
+
+
+@needs_openvino
+def test_a_recurring_large_batch_shape_runs_on_its_own_compiled_model_with_the_same_outputs(
+    folder: Path, graph: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sparsebolt.engine import openvino_session
+    from sparsebolt.engine.openvino_session import OpenVinoSession
+
+    # The tiny model runs in microseconds: count a compile as nearly free, so one dynamic run earns one.
+    monkeypatch.setattr(openvino_session, "_FIRST_COMPILE_ESTIMATE", 1e-9)
+    session = OpenVinoSession(graph, inference_precision="f32", threads=2)
+    assert session.streams == 2 and session.max_static == openvino_session.MAX_STATIC  # a tiny model fits
+    name = session.get_outputs()[0].name
+    rows, length = 128, openvino_session.STATIC_MIN_TOKENS // 128
+    feeds = [_bulk_feeds(rows, length, seed) for seed in range(3)]
+    dynamic = session.run([name], feeds[0])[0]  # first sighting: the dynamic model
+    assert not session._static
+    split = [session.run([name], f)[0] for f in feeds]  # second sighting on: compiled for the shape, two streams
+    assert len(session._static) == 1
+    np.testing.assert_allclose(split[0], dynamic, atol=1e-5)
+    for f, got in zip(feeds, split):
+        kept = f["attention_mask"].astype(bool)
+        np.testing.assert_allclose(got[kept], _reference(folder, f)[kept], atol=5e-5)
+    with ThreadPoolExecutor(3) as pool:  # threads share the compiled model, each with its own requests
+        again = list(pool.map(lambda f: session.run([name], f)[0], feeds * 2))
+    for got, want in zip(again, split * 2):
+        np.testing.assert_array_equal(got, want)
+    # Small batches, odd row counts and shapes seen once stay on the dynamic model; the cache is bounded.
+    for shape in [(2, 11), (rows + 1, length), (rows, length + 1)]:
+        session.run([name], _bulk_feeds(*shape, seed=0))
+    session.run([name], _bulk_feeds(2, 11, seed=1))
+    assert len(session._static) == 1
+    assert session._compile_seconds > 1e-6  # the real compile's time is the next estimate
+    session.run([name], _bulk_feeds(rows, length + 1, seed=1))
+    assert len(session._static) == 1  # the dynamic model has not yet spent five compiles' time on that shape
+    session._compile_seconds = 1e-9
+    session.max_static = 1
+    session.run([name], _bulk_feeds(rows, length + 1, seed=1))  # it would earn one, but the models made stay
+    assert list(session._static) == [(("attention_mask", rows, length), ("input_ids", rows, length))]
+    session.max_static = 2
+    session.run([name], _bulk_feeds(rows, length + 1, seed=1))
+    assert len(session._static) == 2
+
+
 @needs_openvino
 def test_create_session_refuses_providers_for_openvino_and_unknown_runtimes(graph: Path) -> None:
     with pytest.raises(ValueError, match="providers= selects onnxruntime"):
