@@ -220,6 +220,27 @@ def test_a_recurring_large_batch_shape_runs_on_its_own_compiled_model_with_the_s
 
 
 @needs_openvino
+def test_a_graph_whose_output_is_not_batch_first_never_runs_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    from onnx import TensorProto, helper
+
+    from sparsebolt.engine import openvino_session
+    from sparsebolt.engine.openvino_session import OpenVinoSession
+
+    nodes = [helper.make_node("Cast", ["input_ids"], ["f"], to=TensorProto.FLOAT),
+             helper.make_node("Transpose", ["f"], ["y"], perm=[1, 0])]
+    graph = helper.make_graph(nodes, "columns", [helper.make_tensor_value_info("input_ids", TensorProto.INT64,
+                                                                               ["batch", "length"])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["length", "batch"])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    monkeypatch.setattr(openvino_session, "_FIRST_COMPILE_ESTIMATE", 1e-9)
+    session = OpenVinoSession(model, inference_precision="f32", threads=2)
+    ids = np.arange(128 * 16, dtype=np.int64).reshape(128, 16)
+    for _ in range(3):
+        np.testing.assert_array_equal(session.run(None, {"input_ids": ids})[0], ids.T.astype(np.float32))
+    assert session.max_static == 0 and not session._static
+
+
+@needs_openvino
 def test_create_session_refuses_providers_for_openvino_and_unknown_runtimes(graph: Path) -> None:
     with pytest.raises(ValueError, match="providers= selects onnxruntime"):
         create_session(graph, providers=["CPUExecutionProvider"], runtime="openvino")

@@ -136,9 +136,14 @@ class OpenVinoSession:
             if self._dynamic_seconds[key] < STATIC_AFTER_COMPILES * self._compile_seconds:
                 return None
             started = time.perf_counter()
-            static = self._static[key] = _StaticModel(self._compile_static(feed), threading.local())
+            compiled = self._compile_static(feed)
             self._compile_seconds = time.perf_counter() - started
             del self._dynamic_seconds[key]
+            part = next(iter(feed.values())).shape[0] // self.streams
+            if any(output.get_partial_shape()[0] != part for output in compiled.outputs):
+                self.max_static = 0  # an output not batch-first cannot be joined from row slices
+                return None
+            static = self._static[key] = _StaticModel(compiled, threading.local())
             return static
 
     def _compile_static(self, feed: Mapping[str, np.ndarray]) -> Any:
