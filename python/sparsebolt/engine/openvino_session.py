@@ -135,19 +135,19 @@ class OpenVinoSession:
                 return None
             if self._dynamic_seconds[key] < STATIC_AFTER_COMPILES * self._compile_seconds:
                 return None
+            part = next(iter(feed.values())).shape[0] // self.streams
             started = time.perf_counter()
-            compiled = self._compile_static(feed)
+            compiled = self._compile_static(feed, part)
             self._compile_seconds = time.perf_counter() - started
             del self._dynamic_seconds[key]
-            part = next(iter(feed.values())).shape[0] // self.streams
             if any(output.get_partial_shape()[0] != part for output in compiled.outputs):
                 self.max_static = 0  # an output not batch-first cannot be joined from row slices
                 return None
             static = self._static[key] = _StaticModel(compiled, threading.local())
             return static
 
-    def _compile_static(self, feed: Mapping[str, np.ndarray]) -> Any:
-        part = next(iter(feed.values())).shape[0] // self.streams
+    def _compile_static(self, feed: Mapping[str, np.ndarray], part: int) -> Any:
+        """The model reshaped to ``part`` rows of this batch's shape, for ``streams`` requests at once."""
         model = self._model.clone()
         model.reshape({name: [part, *array.shape[1:]] for name, array in feed.items()})
         config = {**self._config, "PERFORMANCE_HINT": "THROUGHPUT", "NUM_STREAMS": self.streams}

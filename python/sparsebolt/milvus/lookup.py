@@ -106,6 +106,7 @@ def store_once(client: Any, collection: str, field: str, ids: list[DocId], rows:
         raise RuntimeError(
             f"{left} rows of {collection!r} are stored twice after a retried write and could not be rewritten: "
             f"this engine cannot delete the batch's ids {stuck[:5]!r}{' ...' if len(stuck) > 5 else ''} "
-            f"(Milvus Lite 2.x deletes no id holding a newline, carriage return, single quote or NUL); delete those "
-            f"rows by another field, or store such ids on Milvus Lite 3.x or a Milvus server"
+            f"(Milvus Lite 2.x deletes no id holding a newline, carriage return, single quote or NUL, whatever the "
+            f"filter); store such ids on Milvus Lite 3.x or a Milvus server, or give writes a longer timeout "
+            f"(RetryPolicy(timeout=...), CLI --timeout) so that a slow write is not retried"
         )
