@@ -494,7 +494,11 @@ PYBIND11_MODULE(_core, m) {
       "stemmer_source", [](const std::string& name) { return find_stemmer(name).source; }, py::arg("name"),
       "Where a stemmer comes from ('Snowball 3.1.1', ...); ValueError listing the stemmers for an unknown name.");
   m.def(
-      "segmenters", [] { return segmenter_names({SegmenterKind::kLettersDigits, SegmenterKind::kDictionary}); },
+      "segmenters",
+      [] {
+        return segmenter_names(
+            {SegmenterKind::kLettersDigits, SegmenterKind::kLettersMarks, SegmenterKind::kDictionary});
+      },
       "The native segmenters' names, for Analyzer(segmenter=...); 'external' takes token lists instead.");
   m.def(
       "dictionary_segmenters", [] { return segmenter_names({SegmenterKind::kDictionary}); },

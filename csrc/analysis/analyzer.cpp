@@ -11,7 +11,7 @@ Analyzer::Analyzer(AnalyzerOptions options)
     : options_(std::move(options)),
       segmenter_kind_(find_segmenter(options_.segmenter).kind),
       stem_(find_stemmer(options_.stemmer).stem),
-      letters_digits_(options_.lowercase) {
+      letters_digits_(options_.lowercase, segmenter_kind_ == SegmenterKind::kLettersMarks) {
   options_.stemmer = find_stemmer(options_.stemmer).name;
   options_.segmenter = find_segmenter(options_.segmenter).name;
   if (segmenter_kind_ == SegmenterKind::kDictionary) {

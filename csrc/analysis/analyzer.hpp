@@ -38,7 +38,8 @@ class Analyzer {
   template <class OnSurface>
   void for_each_surface_token(std::string_view text, std::string& scratch, OnSurface&& on_surface) const {
     switch (segmenter_kind_) {
-      case SegmenterKind::kLettersDigits: letters_digits_.for_each_token(text, scratch, on_surface); return;
+      case SegmenterKind::kLettersDigits:
+      case SegmenterKind::kLettersMarks: letters_digits_.for_each_token(text, scratch, on_surface); return;
       case SegmenterKind::kDictionary:
         for (std::string_view token : dictionary_tokens(text))
           if (!token.empty()) on_surface(surface_of(token, scratch));

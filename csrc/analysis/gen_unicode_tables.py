@@ -1,7 +1,9 @@
 """Generates the analyzer's Unicode tables from this interpreter's ``unicodedata``.
 
 A code point is a token character when ``str.isalnum()`` holds for it: exactly the class
-``[^\\W_]`` of Python's ``re``, so a pure-Python reference tokenizer is one regex.
+``[^\\W_]`` of Python's ``re``, so a pure-Python reference tokenizer is one regex. It extends a word when it is
+a combining mark (general category Mn, Mc or Me: vowel signs, viramas, harakat, combining accents) or a zero-width
+(non-)joiner (U+200C, U+200D): the "letters_marks" segmenter keeps those inside the word they follow.
 Lowercasing is the Unicode *simple* case mapping: ``chr(c).lower()`` where that is one code
 point; U+0130 is the only code point whose full lowercase is longer, and its simple mapping
 is the first code point of the full one (U+0069).
@@ -30,12 +32,19 @@ def simple_lowercase(code_point: int) -> int:
     return ord(lowered[0])
 
 
+# Values of a record's first field.
+SEPARATOR, TOKEN, WORD_EXTENDER = 0, 1, 2
+JOINERS = (0x200C, 0x200D)
+
+
 def record_of(code_point: int) -> tuple[int, int]:
     if 0xD800 <= code_point <= 0xDFFF:  # surrogates never reach the analyzer as text
-        return (0, 0)
+        return (SEPARATOR, 0)
     if not chr(code_point).isalnum():
-        return (0, 0)
-    return (1, simple_lowercase(code_point) - code_point)
+        if unicodedata.category(chr(code_point)).startswith("M") or code_point in JOINERS:
+            return (WORD_EXTENDER, 0)
+        return (SEPARATOR, 0)
+    return (TOKEN, simple_lowercase(code_point) - code_point)
 
 
 def build_tables() -> tuple[list[int], list[int], list[tuple[int, int]]]:
@@ -71,7 +80,7 @@ def main(output_path: str) -> None:
         f"static constexpr unsigned kUnicodeBlockBits = {BLOCK_BITS};\n",
         format_array("uint16_t", "kUnicodeStage1", stage1),
         format_array("uint16_t", "kUnicodeStage2", stage2),
-        format_array("uint8_t", "kUnicodeRecordIsToken", [r[0] for r in records]),
+        format_array("uint8_t", "kUnicodeRecordKind", [r[0] for r in records]),
         format_array("int32_t", "kUnicodeRecordLowerDelta", [r[1] for r in records]),
     ]
     os.makedirs(os.path.dirname(os.path.abspath(output_path)), exist_ok=True)  # Make, unlike Ninja, does not

@@ -36,7 +36,8 @@ std::vector<Stemmer> build_stemmers() {
 }  // namespace
 
 const std::vector<Language>& languages() {
-  // Codes are ISO 639-1; the aliases add pymilvus.model's codes (sp, jp, kr) and the English names.
+  // Codes are ISO 639-1; the aliases add pymilvus.model's codes (sp, jp, kr) and the English names. The languages
+  // of pymilvus.model's table (en de fr ru es it pt) segment as it does, on str.isalnum().
   static const std::vector<Language> table = {
       // code, aliases, stemmer, stopwords (NLTK's lists), segmenter
       {"en", {"english"}, "english", "english", "letters_digits"},
@@ -46,34 +47,36 @@ const std::vector<Language>& languages() {
       {"es", {"sp", "spanish"}, "spanish", "spanish", "letters_digits"},
       {"it", {"italian"}, "italian", "italian", "letters_digits"},
       {"pt", {"portuguese"}, "portuguese", "portuguese", "letters_digits"},
-      {"nl", {"dutch"}, "dutch", "dutch", "letters_digits"},
-      {"sv", {"swedish"}, "swedish", "swedish", "letters_digits"},
-      {"no", {"nb", "norwegian"}, "norwegian", "norwegian", "letters_digits"},
-      {"da", {"danish"}, "danish", "danish", "letters_digits"},
-      {"fi", {"finnish"}, "finnish", "finnish", "letters_digits"},
-      {"hu", {"hungarian"}, "hungarian", "hungarian", "letters_digits"},
-      {"ro", {"romanian"}, "romanian", "romanian", "letters_digits"},
-      {"tr", {"turkish"}, "turkish", "turkish", "letters_digits"},
-      {"el", {"greek"}, "greek", "greek", "letters_digits"},
-      {"ar", {"arabic"}, "arabic", "arabic", "letters_digits"},
-      {"ta", {"tamil"}, "tamil", "tamil", "letters_digits"},
-      {"ca", {"catalan"}, "catalan", "catalan", "letters_digits"},
-      {"eu", {"basque"}, "basque", "basque", "letters_digits"},
-      {"id", {"indonesian"}, "indonesian", "indonesian", "letters_digits"},
-      {"ne", {"nepali"}, "nepali", "nepali", "letters_digits"},
+      // Languages pymilvus.model does not have: their words keep the combining marks that follow a letter
+      // (Devanagari and Tamil vowel signs and viramas, Arabic harakat), which str.isalnum() would split off
+      {"nl", {"dutch"}, "dutch", "dutch", "letters_marks"},
+      {"sv", {"swedish"}, "swedish", "swedish", "letters_marks"},
+      {"no", {"nb", "norwegian"}, "norwegian", "norwegian", "letters_marks"},
+      {"da", {"danish"}, "danish", "danish", "letters_marks"},
+      {"fi", {"finnish"}, "finnish", "finnish", "letters_marks"},
+      {"hu", {"hungarian"}, "hungarian", "hungarian", "letters_marks"},
+      {"ro", {"romanian"}, "romanian", "romanian", "letters_marks"},
+      {"tr", {"turkish"}, "turkish", "turkish", "letters_marks"},
+      {"el", {"greek"}, "greek", "greek", "letters_marks"},
+      {"ar", {"arabic"}, "arabic", "arabic", "letters_marks"},
+      {"ta", {"tamil"}, "tamil", "tamil", "letters_marks"},
+      {"ca", {"catalan"}, "catalan", "catalan", "letters_marks"},
+      {"eu", {"basque"}, "basque", "basque", "letters_marks"},
+      {"id", {"indonesian"}, "indonesian", "indonesian", "letters_marks"},
+      {"ne", {"nepali"}, "nepali", "nepali", "letters_marks"},
       // Snowball stemmers without an NLTK stopword list
-      {"hy", {"armenian"}, "armenian", "", "letters_digits"},
-      {"cs", {"czech"}, "czech", "", "letters_digits"},
-      {"eo", {"esperanto"}, "esperanto", "", "letters_digits"},
-      {"et", {"estonian"}, "estonian", "", "letters_digits"},
-      {"hi", {"hindi"}, "hindi", "", "letters_digits"},
-      {"ga", {"irish"}, "irish", "", "letters_digits"},
-      {"lt", {"lithuanian"}, "lithuanian", "", "letters_digits"},
-      {"fa", {"persian"}, "persian", "", "letters_digits"},
-      {"pl", {"polish"}, "polish", "", "letters_digits"},
-      {"sr", {"serbian"}, "serbian", "", "letters_digits"},
-      {"st", {"sesotho"}, "sesotho", "", "letters_digits"},
-      {"yi", {"yiddish"}, "yiddish", "", "letters_digits"},
+      {"hy", {"armenian"}, "armenian", "", "letters_marks"},
+      {"cs", {"czech"}, "czech", "", "letters_marks"},
+      {"eo", {"esperanto"}, "esperanto", "", "letters_marks"},
+      {"et", {"estonian"}, "estonian", "", "letters_marks"},
+      {"hi", {"hindi"}, "hindi", "", "letters_marks"},
+      {"ga", {"irish"}, "irish", "", "letters_marks"},
+      {"lt", {"lithuanian"}, "lithuanian", "", "letters_marks"},
+      {"fa", {"persian"}, "persian", "", "letters_marks"},
+      {"pl", {"polish"}, "polish", "", "letters_marks"},
+      {"sr", {"serbian"}, "serbian", "", "letters_marks"},
+      {"st", {"sesotho"}, "sesotho", "", "letters_marks"},
+      {"yi", {"yiddish"}, "yiddish", "", "letters_marks"},
       // Segmented by a library segmenter (python/sparsebolt/sparse/segmenters/; natively where its row in
       // segmenters() is kDictionary), then stopped natively; no stemming
       {"zh", {"chinese", "cn"}, "none", "chinese", "jieba"},
@@ -114,6 +117,8 @@ const std::vector<Segmenter>& segmenters() {
   static const std::vector<Segmenter> table = {
       {"letters_digits", SegmenterKind::kLettersDigits,
        "maximal runs of Unicode letters and digits (str.isalnum(), [^\\W_]+)"},
+      {"letters_marks", SegmenterKind::kLettersMarks,
+       "maximal runs of Unicode letters and digits, with the combining marks and zero-width joiners after them"},
       {"jieba", SegmenterKind::kDictionary,
        "Chinese words, jieba's default mode with HMM, native on jieba's dict.txt and HMM tables"},
       {"mecab", SegmenterKind::kDictionary, "Japanese words, MeCab 0.996's best path on unidic-lite (native)"},

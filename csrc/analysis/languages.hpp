@@ -17,7 +17,8 @@ struct Stemmer {
 // How text becomes surface tokens. kDictionary: a DictionarySegmenter built from loaded data, which the
 // analyzer is given with its name. kExternal: the caller segments (a Python segmenter) and hands the analyzer
 // token lists, which still go through lowercasing, stopwords and stemming here.
-enum class SegmenterKind { kLettersDigits, kDictionary, kExternal };
+// kLettersMarks: letters and digits, with the combining marks and joiners that follow them kept in the word.
+enum class SegmenterKind { kLettersDigits, kLettersMarks, kDictionary, kExternal };
 
 struct Segmenter {
   std::string_view name;

@@ -3,7 +3,8 @@
 
 namespace sparsebolt {
 
-LettersDigitsSegmenter::LettersDigitsSegmenter(bool lowercase) : lowercase_(lowercase) {
+LettersDigitsSegmenter::LettersDigitsSegmenter(bool lowercase, bool keep_word_extenders)
+    : lowercase_(lowercase), keep_word_extenders_(keep_word_extenders) {
   for (unsigned byte = 0; byte < 256; ++byte) {
     if (byte >= 0x80) {
       byte_class_[byte] = kByteNonAscii;
@@ -29,8 +30,14 @@ std::size_t LettersDigitsSegmenter::continue_token(const char* text, std::size_t
     }
     const unicode::Decoded decoded = unicode::decode_utf8(text, size, pos);
     pos += decoded.length;
-    if (decoded.code_point == unicode::kInvalid || !unicode::is_token_char(decoded.code_point)) return pos;
-    unicode::append_utf8(scratch, lowercase_ ? unicode::simple_lowercase(decoded.code_point) : decoded.code_point);
+    if (decoded.code_point == unicode::kInvalid) return pos;
+    if (unicode::is_token_char(decoded.code_point)) {
+      unicode::append_utf8(scratch, lowercase_ ? unicode::simple_lowercase(decoded.code_point) : decoded.code_point);
+    } else if (keep_word_extenders_ && !scratch.empty() && unicode::is_word_extender(decoded.code_point)) {
+      unicode::append_utf8(scratch, decoded.code_point);  // marks have no case
+    } else {
+      return pos;
+    }
   }
   return pos;
 }

@@ -1,5 +1,7 @@
 // The default segmenter: a token is a maximal run of letters and digits (Python's str.isalnum()) in UTF-8
-// text, lowercased on the way with the Unicode simple case mapping when asked.
+// text, lowercased on the way with the Unicode simple case mapping when asked. With word extenders kept (the
+// "letters_marks" segmenter), the combining marks and zero-width joiners after a token's first character stay
+// in it: Devanagari, Tamil or vocalised Arabic words are runs of letters and marks, which str.isalnum() splits.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +15,7 @@ namespace sparsebolt {
 
 class LettersDigitsSegmenter {
  public:
-  explicit LettersDigitsSegmenter(bool lowercase);
+  LettersDigitsSegmenter(bool lowercase, bool keep_word_extenders);
 
   // Calls on_token(std::string_view token) for each token in text order, lowercased if configured.
   // A token that needs no change is a view into the text itself; others are built in `scratch`.
@@ -59,6 +61,7 @@ class LettersDigitsSegmenter {
   std::size_t continue_token(const char* text, std::size_t size, std::size_t pos, std::string& scratch) const;
 
   bool lowercase_;
+  bool keep_word_extenders_;
   unsigned char byte_class_[256];
 };
 

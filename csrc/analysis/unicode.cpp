@@ -48,7 +48,14 @@ Decoded decode_utf8(const char* text, std::size_t size, std::size_t pos) noexcep
   return {kInvalid, 1};
 }
 
-bool is_token_char(char32_t code_point) noexcept { return kUnicodeRecordIsToken[record_index(code_point)] != 0; }
+// Record kinds, as gen_unicode_tables.py writes them.
+constexpr std::uint8_t kKindToken = 1, kKindWordExtender = 2;
+
+bool is_token_char(char32_t code_point) noexcept { return kUnicodeRecordKind[record_index(code_point)] == kKindToken; }
+
+bool is_word_extender(char32_t code_point) noexcept {
+  return kUnicodeRecordKind[record_index(code_point)] == kKindWordExtender;
+}
 
 char32_t simple_lowercase(char32_t code_point) noexcept {
   return static_cast<char32_t>(static_cast<std::int32_t>(code_point) +

@@ -24,6 +24,10 @@ Decoded decode_utf8(const char* text, std::size_t size, std::size_t pos) noexcep
 // True for letters and digits: what Python's str.isalnum() accepts.
 bool is_token_char(char32_t code_point) noexcept;
 
+// True for what belongs to the word it follows without being a letter: combining marks (Mn, Mc, Me: Indic
+// vowel signs and viramas, Arabic harakat, combining accents) and the zero-width (non-)joiners U+200C/U+200D.
+bool is_word_extender(char32_t code_point) noexcept;
+
 // The Unicode simple lowercase mapping (one code point to one code point).
 char32_t simple_lowercase(char32_t code_point) noexcept;
 

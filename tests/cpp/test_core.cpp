@@ -197,6 +197,28 @@ void language_table_names_known_stemmers_and_segmenters() {
   CHECK(message.find("'xx'") != std::string::npos && message.find("'en' or 'english'") != std::string::npos);
 }
 
+std::vector<std::string> surface_tokens(std::string_view segmenter, std::string_view text) {
+  const Analyzer analyzer(AnalyzerOptions{true, {}, "none", segmenter});
+  return analyzer.analyze(text);
+}
+
+void letters_marks_keeps_the_marks_that_follow_a_letter() {
+  // Hindi "हिन्दी" is ह + ि (Mc) + न + ् (Mn) + द + ी (Mc); str.isalnum() splits it at each sign.
+  const std::string hindi = "\xe0\xa4\xb9\xe0\xa4\xbf\xe0\xa4\xa8\xe0\xa5\x8d\xe0\xa4\xa6\xe0\xa5\x80";
+  CHECK(surface_tokens("letters_marks", hindi + " x") == (std::vector<std::string>{hindi, "x"}));
+  CHECK(surface_tokens("letters_digits", hindi).size() == 3);
+  // A mark after ASCII letters (a decomposed é) stays in the word; one that starts a word, or follows a
+  // separator, is a separator; ZWNJ inside a word stays (Persian), invalid bytes still separate.
+  CHECK(surface_tokens("letters_marks", "Cafe\xcc\x81, \xcc\x81x") == (std::vector<std::string>{"cafe\xcc\x81", "x"}));
+  CHECK(surface_tokens("letters_marks",
+                       "a\xe2\x80\x8c"
+                       "b \xe2\x80\x8c c\xff"
+                       "d") == (std::vector<std::string>{"a\xe2\x80\x8c"
+                                                         "b",
+                                                         "c", "d"}));
+  CHECK(surface_tokens("letters_digits", "Cafe\xcc\x81") == (std::vector<std::string>{"cafe"}));
+}
+
 // Splits on spaces and commas, keeping the empty pieces, which the analyzer must skip.
 TokenBatch split_into_tokens(const std::vector<std::string>& docs) {
   TokenBatch batch;
@@ -345,6 +367,7 @@ int main() {
   fit_encode_equals_fit_then_encode_for_any_thread_count();
   language_table_names_known_stemmers_and_segmenters();
   external_segmenter_tokens_take_the_text_path();
+  letters_marks_keeps_the_marks_that_follow_a_letter();
   snowball_stemmers_stem_utf8_words();
   snowball_stemmers_are_thread_safe();
   named_python_segmenters_take_token_lists_only();

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
 TOKEN = re.compile(r"[^\W_]+")
+
+# The "letters_marks" segmenter's words: a [^\W_] character, then such characters, combining marks (general
+# category M*) and the zero-width (non-)joiners, in any order.
+_MARKS = "".join(
+    re.escape(chr(cp)) for cp in range(0x110000) if unicodedata.category(chr(cp)).startswith("M")
+) + "\u200c\u200d"
+WORD_WITH_MARKS = re.compile(rf"[^\W_](?:[^\W_]|[{_MARKS}])*")
+TOKEN_PATTERNS = {"letters_digits": TOKEN, "letters_marks": WORD_WITH_MARKS}
 
 
 def simple_lower(token: str) -> str:

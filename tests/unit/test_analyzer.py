@@ -6,15 +6,19 @@ import pickle
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sparsebolt import _core
 from sparsebolt.model.sparse.bm25.tokenizers import build_default_analyzer
 from sparsebolt.sparse import Analyzer
 from sparsebolt.sparse.stopwords import stopwords
-from tests.parity.reference_bm25 import TOKEN, ReferenceAnalyzer, simple_lower
+from tests.parity.reference_bm25 import TOKEN, WORD_WITH_MARKS, ReferenceAnalyzer, simple_lower
 
 BARE = Analyzer(lowercase=False, stopwords=[], stemmer="none")
 LOWER = Analyzer(lowercase=True, stopwords=[], stemmer="none")
+MARKS_BARE = Analyzer(lowercase=False, stopwords=[], stemmer="none", segmenter="letters_marks")
+MARKS_LOWER = Analyzer(lowercase=True, stopwords=[], stemmer="none", segmenter="letters_marks")
 
 
 def test_tables_come_from_this_interpreter():
@@ -63,6 +67,38 @@ def test_tokens_equal_the_regex_reference_for_every_ascii_byte_at_every_offset()
         text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
         assert BARE(text) == TOKEN.findall(text), repr(text)
         assert LOWER(text) == [simple_lower(t) for t in TOKEN.findall(text)], repr(text)
+
+
+@pytest.mark.parametrize("plane_start", [0x0, 0x10000, 0xE0000])
+def test_letters_marks_keeps_every_mark_after_a_letter_and_none_before(plane_start):
+    # Each code point after a letter, and alone between spaces: a mark (or joiner) stays with the letter and
+    # never starts a word; everything else is the letters_digits scanner's.
+    code_points = [cp for cp in range(plane_start, plane_start + 0x10000) if not 0xD800 <= cp <= 0xDFFF]
+    text = " ".join("a" + chr(cp) + " " + chr(cp) for cp in code_points)
+    assert MARKS_BARE(text) == WORD_WITH_MARKS.findall(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "हिन्दी भाषा में लिखा गया",  # Devanagari vowel signs (Mc, Mn) and virama
+        "தமிழ் மொழி பேசுகிறார்கள்",  # Tamil
+        "اللُّغَةُ العَرَبِيَّةُ",  # Arabic with harakat
+        "می\u200cخواهم",  # Persian with a zero-width non-joiner
+        "Cafe\u0301 \u0301x naïve",  # a decomposed é; a mark that starts a word is a separator
+        "emoji 👍🏽 and zwj 👨\u200d👩\u200d👧 inside",
+        "ab\ud800\u0301cd",  # a lone surrogate separates, and the mark after it starts nothing
+    ],
+)
+def test_letters_marks_tokens_equal_the_reference(text):
+    assert MARKS_BARE(text) == WORD_WITH_MARKS.findall(text)
+    assert MARKS_LOWER(text) == [simple_lower(t) for t in WORD_WITH_MARKS.findall(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_letters_marks_tokens_equal_the_reference_on_any_text(text):
+    assert MARKS_LOWER(text) == [simple_lower(t) for t in WORD_WITH_MARKS.findall(text)]
 
 
 def test_simple_case_mapping_is_not_str_lower():

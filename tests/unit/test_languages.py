@@ -6,7 +6,7 @@ import pytest
 from sparsebolt import _core
 from sparsebolt.sparse.analyzer import build_default_analyzer
 from sparsebolt.sparse.stopwords import stopword_lists, stopwords
-from tests.parity.reference_bm25 import TOKEN, simple_lower
+from tests.parity.reference_bm25 import TOKEN, TOKEN_PATTERNS, simple_lower
 
 Stemmer = pytest.importorskip("Stemmer")
 
@@ -37,6 +37,12 @@ SENTENCES = {
     "fi": ["Lapset leikkivät eilen suuressa puutarhassa vanhojen talojen takana ja nauroivat iloisesti."],
     "tr": ["Çocuklar dün eski evlerin arkasındaki büyük bahçede oynadılar ve neşeyle güldüler."],
     "el": ["Τα παιδιά έπαιζαν χθες στον μεγάλο κήπο πίσω από τα παλιά σπίτια και γελούσαν χαρούμενα."],
+    # Scripts whose words hold combining marks (vowel signs, viramas, harakat) and joiners
+    "hi": ["बच्चे कल पुराने घरों के पीछे बड़े बगीचे में खेल रहे थे और खुशी से हँस रहे थे।"],
+    "ne": ["बालबालिकाहरू हिजो पुराना घरहरूको पछाडि ठूलो बगैंचामा खेलिरहेका थिए र खुसीले हाँसे।"],
+    "ta": ["குழந்தைகள் நேற்று பழைய வீடுகளுக்குப் பின்னால் உள்ள பெரிய தோட்டத்தில் விளையாடினார்கள், அது மகிழ்ச்சி."],
+    "ar": ["لَعِبَ الأَطْفَالُ أَمْسِ فِي الحَدِيقَةِ الكَبِيرَةِ خَلْفَ البُيُوتِ القَدِيمَةِ وَضَحِكُوا بِسَعَادَةٍ."],
+    "fa": ["بچه\u200cها دیروز در باغ بزرگ پشت خانه\u200cهای قدیمی بازی می\u200cکردند و با خوشحالی می\u200cخندیدند."],
 }
 PYMILVUS_CODES = {"en": "en", "de": "de", "fr": "fr", "ru": "ru", "es": "sp", "it": "it", "pt": "pt"}
 
@@ -108,10 +114,11 @@ def test_a_missing_stopword_list_is_a_clear_error():
 
 
 def pystemmer_reference(entry, text):
-    """The regex tokens, lowercased, stopped with the language's list, stemmed by PyStemmer."""
+    """The segmenter's regex tokens, lowercased, stopped with the language's list, stemmed by PyStemmer."""
     stop = set(stopwords(entry.stopwords)) if entry.stopwords else set()
     stemmer = Stemmer.Stemmer(entry.stemmer)
-    return [stemmer.stemWord(token) for token in map(simple_lower, TOKEN.findall(text)) if token not in stop]
+    tokens = TOKEN_PATTERNS[entry.segmenter].findall(text)
+    return [stemmer.stemWord(token) for token in map(simple_lower, tokens) if token not in stop]
 
 
 @pytest.mark.parametrize("code", sorted(SENTENCES))
@@ -122,6 +129,32 @@ def test_tokens_equal_pystemmer_with_the_same_stopwords(code):
         terms = analyzer(text)
         assert terms == pystemmer_reference(entry, text)
         assert terms, "every sentence has content words"
+
+
+@pytest.mark.parametrize("code", ["hi", "ne", "ta", "ar", "fa"])
+def test_words_of_marked_scripts_stay_whole(code):
+    # str.isalnum() splits these words at every vowel sign, virama or haraka, so neither the stemmer nor the
+    # stopword list would see a whole word; the languages pymilvus.model does not have segment with "letters_marks".
+    entry = _core.language(code)
+    assert entry.segmenter == "letters_marks"
+    text = SENTENCES[code][0]
+    words = TOKEN_PATTERNS["letters_marks"].findall(text)
+    assert len(words) < len(TOKEN.findall(text)) and len(words) == len(text.split())
+
+
+@pytest.mark.parametrize(("code", "stopword"), [("ne", "र"), ("ta", "அது")])
+def test_stopwords_with_marks_are_dropped(code, stopword):
+    assert stopword in stopwords(_core.language(code).stopwords) and stopword in SENTENCES[code][0].split()
+    analyzer = build_default_analyzer(language=code)
+    assert analyzer(stopword) == [] and analyzer(stopword + " " + stopword + "x") != []
+
+
+def test_pymilvus_model_languages_keep_its_tokens():
+    # Its regex tokens split a decomposed accent off (NFD text): the languages it has keep that behaviour.
+    for code in PYMILVUS_CODES:
+        assert _core.language(code).segmenter == "letters_digits"
+    assert build_default_analyzer(language="fr")("Cafe\u0301") == build_default_analyzer(language="fr")("Cafe")
+    assert build_default_analyzer(language="nl")("Cafe\u0301") == [Stemmer.Stemmer("dutch").stemWord("cafe\u0301")]
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,10 @@ Pipeline (all in C++, one call per batch when used by ``BM25EmbeddingFunction``)
 
 1. segmentation: by default (``segmenter="letters_digits"``) tokens are maximal runs of Unicode letters and
    digits (``str.isalnum()``, i.e. ``[^\\W_]+``); punctuation, whitespace, ``_``, invalid UTF-8 bytes and lone
-   surrogates separate tokens. A Python callable may segment instead: it gets a batch of texts and returns
-   one token list per text, which the core then takes through the same steps below;
+   surrogates separate tokens. ``segmenter="letters_marks"`` (the languages pymilvus.model does not have) also
+   keeps the combining marks and zero-width joiners that follow a token's first character in the token, so
+   Devanagari, Tamil and vocalised Arabic words stay whole. A Python callable may segment instead: it gets a
+   batch of texts and returns one token list per text, which the core then takes through the same steps below;
 2. lowercasing with the Unicode simple case mapping (one code point to one code point);
 3. stopwords (NLTK's English list by default) are dropped;
 4. the Snowball English ("Porter2") stemmer, equal to PyStemmer's ``Stemmer('english')``.
@@ -30,6 +32,12 @@ __all__ = ["Analyzer", "BatchSegmenter", "build_default_analyzer"]
 BatchSegmenter = Callable[[list[str]], Sequence[Sequence[str]]]
 
 _EXTERNAL = "external"  # the core's name for "token lists come from the caller"
+
+# The native scanners' tokens as patterns (``\p{M}``: the `regex` package's class of combining marks).
+_TOKEN_PATTERNS = {
+    "letters_digits": "[^\\W_]+",
+    "letters_marks": "[^\\W_](?:[^\\W_]|\\p{M}|\\u200c|\\u200d)*",
+}
 
 
 class Analyzer:
@@ -133,7 +141,7 @@ class Analyzer:
 
     def __repr__(self) -> str:
         if self._segmenter is None:
-            tokens = f"tokens=r'[^\\W_]+' (Unicode {_core.UNICODE_VERSION})"
+            tokens = f"tokens=r'{_TOKEN_PATTERNS[self._native.segmenter]}' (Unicode {_core.UNICODE_VERSION})"
         else:
             tokens = f"segmenter={self._segmenter!r}"
         source = "" if self.stopword_source is None else f" ({self.stopword_source})"
