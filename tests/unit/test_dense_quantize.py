@@ -4,8 +4,10 @@ random BERT against its fp32 graph."""
 from __future__ import annotations
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
+from onnx import numpy_helper
 
 from sparsebolt.engine.config import TransformerConfig
 from sparsebolt.engine.graph import HEAD_OUTPUTS, build_graph
@@ -18,6 +20,7 @@ from sparsebolt.engine.graph.quantize import (
     quantize_weight,
     smoothing_factors,
 )
+from sparsebolt.engine.precision import int8_weight_type
 from tests.unit.dense_tiny import TINY_CONFIG, tiny_weights
 
 OUTPUT_NAME = HEAD_OUTPUTS["hidden"]
@@ -96,9 +99,16 @@ def test_calibration_counts_only_real_tokens(tiny) -> None:
         np.testing.assert_allclose(hessian, hessian.T)
 
 
-def test_int8_graph_tracks_the_fp32_graph(tiny) -> None:
+# int8 weights are exact only where uint8 x int8 products accumulate in int32 (VNNI); uint8 weights everywhere.
+WEIGHT_TYPES = ["uint8"] + (["int8"] if int8_weight_type() == "int8" else [])
+
+
+@pytest.mark.parametrize("weight_type", WEIGHT_TYPES)
+def test_int8_graph_tracks_the_fp32_graph(tiny, weight_type) -> None:
     model, batches = tiny
-    quantized = quantize_int8(model, calibrate(model, batches))
+    quantized = quantize_int8(model, calibrate(model, batches), weight_type=weight_type)
+    weights = [i for i in quantized.graph.initializer if i.name.endswith((".int8", ".uint8"))]
+    assert weights and {i.data_type for i in weights} == {getattr(onnx.TensorProto, weight_type.upper())}
     ops = [n.op_type for n in quantized.graph.node]
     assert ops.count("MatMulIntegerToFloat") == 6 * TINY_CONFIG["num_hidden_layers"]
     fp32_gemms = [n for n in quantized.graph.node if n.op_type == "Gemm"]
@@ -112,6 +122,21 @@ def test_int8_graph_tracks_the_fp32_graph(tiny) -> None:
     got = _session(quantized).run([OUTPUT_NAME], feed)[0][mask > 0]
     cosine = (got * want).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(want, axis=1)
     assert cosine.min() > 0.999
+
+
+def test_uint8_weights_hold_the_int8_values_and_the_machine_picks_by_vnni(tiny) -> None:
+    model, batches = tiny
+    calibration = calibrate(model, batches)
+    signed, unsigned = (quantize_int8(model, calibration, weight_type=kind) for kind in ("int8", "uint8"))
+    inits = {i.name: numpy_helper.to_array(i) for i in unsigned.graph.initializer}
+    for weight in (i for i in signed.graph.initializer if i.name.endswith(".int8")):
+        base = weight.name[: -len(".int8")]
+        q = numpy_helper.to_array(weight).astype(np.int16)
+        np.testing.assert_array_equal(inits[base + ".uint8"].astype(np.int16) - inits[base + ".zero"], q)
+    assert int8_weight_type({"avx2", "avx512_vnni"}) == "int8" and int8_weight_type({"avx_vnni"}) == "int8"
+    assert int8_weight_type({"avx2", "avx512bw"}) == "uint8" and int8_weight_type(()) == "uint8"
+    with pytest.raises(ValueError, match="weight_type 'int4' is not one of"):
+        quantize_int8(model, calibration, weight_type="int4")
 
 
 def test_keep_leaves_named_gemms_in_fp32(tiny) -> None:

@@ -22,6 +22,7 @@ from .config import TransformerConfig
 from .files import CheckpointFamily, ModelFiles
 from .graph import GRAPH_VERSION, build_graph, check_heads
 from .graph.quantize import QUANT_VERSION, calibrate, quantize_int8
+from .precision import int8_weight_type
 from .tokenizer import TextTokenizer, read_max_seq_length
 from .torch_zip import read_state_dict
 from .weights import Weights, load_weights, normalize_names
@@ -110,7 +111,8 @@ def graph_path(
     model = build_graph(config, weights, heads, token_type_ids=token_type_ids, attention=attention)
     del weights  # the graph holds its own copies; at XLM-R large size these are 2 GB less at the peak
     if precision == "int8":
-        model = quantize_int8(model, calibrate(model, _calibration_batches(files, model)))
+        calibration = calibrate(model, _calibration_batches(files, model))
+        model = quantize_int8(model, calibration, weight_type=int8_weight_type())
     save_graph(model, target)
     return target
 
@@ -124,12 +126,12 @@ def cache_name(
     head_tensors: HeadTensors | None = None,
     attention: str = "onnx",
 ) -> str:
-    """``<key>-g<GRAPH_VERSION>[q<QUANT_VERSION>]-<precision>.onnx``, the key being the sha256 of the checkpoint's
-    sha256, ``config.json``, for int8 the calibration corpus, the heads (in order) and token-type input, and the
-    ``head_tensors`` (names, dtypes, shapes and values). The heads part is hashed only where it departs from the
-    builder's default, the hidden state without token types, and the head tensors and attention only where
-    they depart from none and ``"onnx"``: that graph's key is weights + config alone, the key dense graphs already
-    in users' caches are stored under."""
+    """``<key>-g<GRAPH_VERSION>[q<QUANT_VERSION>[u]]-<precision>.onnx`` (``u``: uint8 weights), the key being the
+    sha256 of the checkpoint's sha256, ``config.json``, for int8 the calibration corpus, the heads (in order) and
+    token-type input, and the ``head_tensors`` (names, dtypes, shapes and values). The heads part is hashed only
+    where it departs from the builder's default, the hidden state without token types, and the head tensors and
+    attention only where they depart from none and ``"onnx"``: that graph's key is weights + config alone, the key
+    dense graphs already in users' caches are stored under."""
     heads = check_heads(heads)
     key = hashlib.sha256()
     key.update(_sha256_file(checkpoint_file(files)).encode())
@@ -142,7 +144,9 @@ def cache_name(
         key.update(block)
     if attention != "onnx":
         key.update(json.dumps({"attention": attention}).encode())
-    recipe = f"g{GRAPH_VERSION}" + (f"q{QUANT_VERSION}" if precision == "int8" else "")
+    recipe = f"g{GRAPH_VERSION}"
+    if precision == "int8":  # uint8 weights where the CPU lacks VNNI ("u"); int8 graphs cached before keep their name
+        recipe += f"q{QUANT_VERSION}" + ("u" if int8_weight_type() == "uint8" else "")
     return f"{key.hexdigest()[:32]}-{recipe}-{precision}.onnx"
 
 

@@ -143,7 +143,12 @@ def gptq_quantize_weight(
     return q.astype(np.int8), scale.astype(np.float32)
 
 
-def quantize_int8(model: onnx.ModelProto, calibration: Calibration, *, keep: Sequence[str] = ()) -> onnx.ModelProto:
+WEIGHT_TYPES = ("int8", "uint8")
+
+
+def quantize_int8(
+    model: onnx.ModelProto, calibration: Calibration, *, keep: Sequence[str] = (), weight_type: str | None = None
+) -> onnx.ModelProto:
     """Rewrite each constant-weight Gemm ``y = x W + b`` of the layer stack (except those whose weight name
     contains a ``keep`` entry) as ``y = r * MatMulIntegerToFloat(DynamicQuantizeLinear(x' / r), Q) + x_O W_O + b``.
 
@@ -158,7 +163,17 @@ def quantize_int8(model: onnx.ModelProto, calibration: Calibration, *, keep: Seq
       Gemm that also carries the bias.
     - ``Q`` is GPTQ-rounded against the calibration Gram matrix of ``x'``.
     Gemms sharing an input (Q, K, V) share one smoothing, one row scale and one quantized activation.
+
+    ``weight_type`` is how ``Q`` is stored: ``"int8"``, or ``"uint8"`` as ``Q + 128`` with zero point 128 (the
+    same values) for CPUs whose uint8 x int8 kernels saturate; None picks this CPU's
+    (:func:`~sparsebolt.engine.precision.int8_weight_type`).
     """
+    if weight_type is None:
+        from sparsebolt.engine.precision import int8_weight_type
+
+        weight_type = int8_weight_type()
+    if weight_type not in WEIGHT_TYPES:
+        raise ValueError(f"weight_type {weight_type!r} is not one of {WEIGHT_TYPES}")
     out = onnx.ModelProto()
     out.CopyFrom(model)
     graph = out.graph
@@ -204,9 +219,14 @@ def quantize_int8(model: onnx.ModelProto, calibration: Calibration, *, keep: Seq
         for i, (node, weight) in enumerate(zip(nodes, weights)):
             q, scale = gptq_quantize_weight(weight * (s * keep_mask)[:, None], hessian)
             start = len(emit.nodes)
-            q_name = emit.named_const(node.input[1] + ".int8", q)
             scale_name = emit.named_const(node.input[1] + ".scale", scale)
-            z = emit.op("MatMulIntegerToFloat", [x_q, q_name, x_scale, scale_name, x_zero], domain=MS_DOMAIN)[0]
+            inputs = [x_q, "", x_scale, scale_name, x_zero]
+            if weight_type == "int8":
+                inputs[1] = emit.named_const(node.input[1] + ".int8", q)
+            else:
+                inputs[1] = emit.named_const(node.input[1] + ".uint8", (q.astype(np.int16) + 128).astype(np.uint8))
+                inputs.append(emit.named_const(node.input[1] + ".zero", np.full(q.shape[1], 128, dtype=np.uint8)))
+            z = emit.op("MatMulIntegerToFloat", inputs, domain=MS_DOMAIN)[0]
             scaled = emit.op("Mul", [z, row])[0]
             bias = node.input[2] if len(node.input) > 2 and node.input[2] else ""
             if x_out:
