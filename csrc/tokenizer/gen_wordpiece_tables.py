@@ -1,7 +1,7 @@
 """Generates the BERT WordPiece tokenizer's Unicode tables from this interpreter's ``unicodedata``.
 
 What the Hugging Face ``tokenizers`` BertNormalizer and BertPreTokenizer ask of a code point, each from Python:
-  control     general category C* (Cc, Cf, Cn, Co, Cs): dropped by clean_text (the code skips \\t \\n \\r)
+  control     general category Cc, Cf, Co or Cs (not Cn): dropped by clean_text (the code skips \\t \\n \\r)
   whitespace  the White_Space property (Rust ``char::is_whitespace``): ``str.isspace()`` less U+001C..U+001F,
               which Python counts as space (bidi class B/S) and White_Space does not
   punctuation general category P*, or ASCII punctuation (Rust ``is_ascii_punctuation``: also $+<=>^`|~)
@@ -11,8 +11,9 @@ What the Hugging Face ``tokenizers`` BertNormalizer and BertPreTokenizer ask of 
               unconditional rules, as Rust ``char::to_lowercase``), e.g. U+0130 -> U+0069 U+0307
   nfd         the full canonical decomposition (``unicodedata.normalize("NFD", chr(c))``); Hangul syllables are
               left to the algorithm in the C++ code
-Python 3.11 carries Unicode 14.0; where the Rust crates behind ``tokenizers`` use another version the results
-differ only for the code points that version assigns differently (docs/dense.md lists them).
+Python 3.11 carries Unicode 14.0, and the Rust crates behind ``tokenizers`` other versions. Their differences on
+code points that Unicode 14.0 assigns are listed below (TOKENIZERS_DIFFERENCES, NOT_DECOMPOSED) and applied, so
+the tables follow ``tokenizers``; what remains differs only on code points unassigned in 14.0 (docs/dense.md).
 
 Output: a two-stage lookup (blocks of 128 code points, identical blocks shared) into a table of records
 (flags, ccc, lowercase and decomposition as slices of one code-point pool).
@@ -39,12 +40,46 @@ WHITE_SPACE = frozenset(
     [*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
 )
 
+# tokenizers takes control / punctuation / nonspacing from the unicode_categories crate (0.1.1), whose tables are
+# Unicode 8.0's: these code points, assigned or recategorised since, it classes as 8.0 did. Each entry toggles
+# one flag against Unicode 14.0 (found by comparing every code point with tokenizers 0.23.3;
+# tests/unit/test_wordpiece.py checks them all). Ranges are inclusive, in hex.
+TOKENIZERS_DIFFERENCES = {
+    # Cf since 8.0: not a control there, so clean_text keeps them
+    "control": "890-891 8E2 110CD 13430-13438",
+    # P* since 8.0 (U+166D: Po in 8.0, So now; U+111C9: Po in 8.0, Mn now)
+    "punctuation": "61D 9FD A76 C77 C84 166D 1B7D-1B7E 2E43-2E4F 2E52-2E5D 10EAD 10F55-10F59 10F86-10F89 111C9 "
+    "1144B-1144F 1145A-1145B 1145D 11660-1166C 116B9 1183B 11944-11946 119E2 11A3F-11A46 11A9A-11A9C 11A9E-11AA2 "
+    "11C41-11C45 11C70-11C71 11EF7-11EF8 11FFF 12FF1-12FF2 16E97-16E9A 16FE2 1E95E-1E95F",
+    # Mn since 8.0, so strip_accents keeps them (U+1734: Mn in 8.0, Mc now)
+    "nonspacing": "7FD 898-89F 8CA-8E1 9FE AFA-AFF B55 C04 C3C D00 D3B-D3C D81 EBA 1734 180F 1885-1886 1ABF-1ACE "
+    "1DF6-1DFB A82C A8C5 A8FF A9BD 10D24-10D27 10EAB-10EAC 10F46-10F50 10F82-10F85 11070 11073-11074 110C2 111C9 "
+    "111CF 1123E 1133B 11438-1143F 11442-11444 11446 1145E 1182F-11837 11839-1183A 1193B-1193C 1193E 11943 "
+    "119D4-119D7 119DA-119DB 119E0 11A01-11A0A 11A33-11A38 11A3B-11A3E 11A47 11A51-11A56 11A59-11A5B 11A8A-11A96 "
+    "11A98-11A99 11C30-11C36 11C38-11C3D 11C3F 11C92-11CA7 11CAA-11CB0 11CB2-11CB3 11CB5-11CB6 11D31-11D36 11D3A "
+    "11D3C-11D3D 11D3F-11D45 11D47 11D90-11D91 11D95 11D97 11EF3-11EF4 16F4F 16FE4 1CF00-1CF2D 1CF30-1CF46 "
+    "1E000-1E006 1E008-1E018 1E01B-1E021 1E023-1E024 1E026-1E02A 1E130-1E136 1E2AE 1E2EC-1E2EF 1E944-1E94A",
+}
+# Canonical decompositions added after the normalisation crate's (unicode-normalization-alignments) Unicode version.
+NOT_DECOMPOSED = frozenset([0x11938])
+
+
+def code_points(ranges: str) -> frozenset[int]:
+    points: set[int] = set()
+    for part in ranges.split():
+        first, _, last = part.partition("-")
+        points.update(range(int(first, 16), int(last or first, 16) + 1))
+    return frozenset(points)
+
+
+TOGGLES = {name: code_points(ranges) for name, ranges in TOKENIZERS_DIFFERENCES.items()}
+
 
 def flags_of(code_point: int) -> int:
     char = chr(code_point)
     category = unicodedata.category(char)
     flags = 0
-    if category.startswith("C"):
+    if category in ("Cc", "Cf", "Co", "Cs"):  # unicode_categories' is_other: Cn (unassigned) is not in it
         flags |= CONTROL
     if char.isspace() and code_point not in NOT_WHITE_SPACE:
         flags |= WHITESPACE
@@ -52,6 +87,9 @@ def flags_of(code_point: int) -> int:
         flags |= PUNCTUATION
     if category == "Mn":
         flags |= NONSPACING
+    for name, flag in (("control", CONTROL), ("punctuation", PUNCTUATION), ("nonspacing", NONSPACING)):
+        if code_point in TOGGLES[name]:
+            flags ^= flag
     return flags
 
 
@@ -87,7 +125,8 @@ def build_tables() -> tuple[list[int], list[int], list[tuple[int, ...]], list[in
                 if flags & WHITESPACE:
                     white.add(cp)
                 lower = slice_of(mapping(cp, char.lower()))
-                nfd = (0, 0) if HANGUL_FIRST <= cp <= HANGUL_LAST else slice_of(
+                algorithmic = HANGUL_FIRST <= cp <= HANGUL_LAST or cp in NOT_DECOMPOSED
+                nfd = (0, 0) if algorithmic else slice_of(
                     mapping(cp, unicodedata.normalize("NFD", char))
                 )
                 record = (flags, unicodedata.combining(char), lower[0], lower[1], nfd[0], nfd[1])
