@@ -160,6 +160,15 @@ WordPieceTokenizer::WordPieceTokenizer(const std::vector<std::pair<std::string, 
     ids_.push_back(id);
     longest_token_ = std::max(longest_token_, token.size());
   }
+  // Every prefix of every entry (at character boundaries), with the entry's id where the prefix is one.
+  for (const auto& [token, id] : vocab) {
+    for (std::size_t end = 1; end <= token.size(); ++end) {
+      if (end < token.size() && (static_cast<unsigned char>(token[end]) & 0xC0) == 0x80) continue;
+      const auto [at, added] = prefixes_.insert(std::string_view(token).substr(0, end));
+      if (added) prefix_ids_.push_back(StringTable::kMissing);
+      if (end == token.size()) prefix_ids_[static_cast<std::size_t>(at)] = id;
+    }
+  }
   const std::int32_t unk = vocab_.find(unk_token);
   if (unk == StringTable::kMissing)
     throw std::invalid_argument("unk_token '" + unk_token + "' is not in the vocabulary; WordPiece needs it");
@@ -242,20 +251,25 @@ void WordPieceTokenizer::normalize_into(std::string_view text, std::u32string& o
 // that matches nothing, or longer than max_input_chars_per_word, is one unknown token.
 void WordPieceTokenizer::word_ids(const char32_t* begin, const char32_t* end, std::vector<std::int32_t>& ids,
                                   Scratch& scratch) const {
-  const std::size_t chars = static_cast<std::size_t>(end - begin);
-  if (chars > options_.max_input_chars_per_word) {
+  if (static_cast<std::size_t>(end - begin) > options_.max_input_chars_per_word) {
     ids.push_back(unk_id_);
     return;
   }
-  std::string& word = scratch.word;
-  std::vector<std::size_t>& bounds = scratch.bounds;
-  word.clear();
-  bounds.clear();
+  scratch.word.clear();
+  scratch.bounds.clear();
   for (const char32_t* c = begin; c != end; ++c) {
-    bounds.push_back(word.size());
-    append_utf8(*c, word);
+    scratch.bounds.push_back(scratch.word.size());
+    append_utf8(*c, scratch.word);
   }
-  bounds.push_back(word.size());
+  scratch.bounds.push_back(scratch.word.size());
+  word_ids(ids, scratch);
+}
+
+// The greedy match of scratch.word, whose characters start at scratch.bounds (one more entry: its size).
+void WordPieceTokenizer::word_ids(std::vector<std::int32_t>& ids, Scratch& scratch) const {
+  const std::string& word = scratch.word;
+  const std::vector<std::size_t>& bounds = scratch.bounds;
+  const std::size_t chars = bounds.size() - 1;
   const std::string& prefix = options_.continuing_subword_prefix;
   const std::size_t first = ids.size();
   for (std::size_t start = 0; start < chars;) {
@@ -269,13 +283,24 @@ void WordPieceTokenizer::word_ids(const char32_t* begin, const char32_t* end, st
       base = scratch.piece;
       extra = prefix.size();
     }
+    // The longest vocabulary piece at start: the whole rest when it is one, else the last hit of a forward scan
+    // that ends at the first length no vocabulary entry begins with (every prefix of an entry is in prefixes_).
     std::int32_t found = StringTable::kMissing;
     std::size_t stop = chars;
-    for (; stop > start; --stop) {
-      const std::size_t length = extra + bounds[stop] - bounds[start];
-      if (length > longest_token_) continue;  // no vocabulary entry is this long
-      found = lookup(base.substr(0, length));
-      if (found != StringTable::kMissing) break;
+    if (extra + bounds[chars] - bounds[start] <= longest_token_)
+      found = lookup(base.substr(0, extra + word.size() - bounds[start]));
+    if (found == StringTable::kMissing) {
+      std::size_t best = start;
+      for (std::size_t k = start + 1; k < chars; ++k) {
+        const std::int32_t at = prefixes_.find(base.substr(0, extra + bounds[k] - bounds[start]));
+        if (at == StringTable::kMissing) break;
+        const std::int32_t id = prefix_ids_[static_cast<std::size_t>(at)];
+        if (id != StringTable::kMissing) {
+          found = id;
+          best = k;
+        }
+      }
+      stop = best;
     }
     if (found == StringTable::kMissing) {
       ids.resize(first);
@@ -287,7 +312,72 @@ void WordPieceTokenizer::word_ids(const char32_t* begin, const char32_t* end, st
   }
 }
 
+// An all-ASCII segment needs no normalisation tables: clean_text drops NUL, DEL and the C0 controls other than
+// \t \n \r (which become ' '); no ASCII character is an ideograph, decomposes or is a nonspacing mark; lowercasing is
+// A-Z only. BertPreTokenizer then splits at whitespace and isolates ASCII punctuation.
+void WordPieceTokenizer::encode_ascii(std::string_view segment, std::size_t max_length, std::vector<std::int32_t>& ids,
+                                      Scratch& scratch) const {
+  std::string& word = scratch.word;
+  std::vector<std::size_t>& bounds = scratch.bounds;
+  word.clear();
+  const auto flush = [&] {
+    if (word.empty()) return;
+    if (word.size() > options_.max_input_chars_per_word) {
+      ids.push_back(unk_id_);
+    } else {
+      bounds.resize(word.size() + 1);
+      for (std::size_t k = 0; k <= word.size(); ++k) bounds[k] = k;
+      word_ids(ids, scratch);
+    }
+    word.clear();
+  };
+  for (std::size_t i = 0; i < segment.size() && ids.size() < max_length; ++i) {
+    unsigned char c = static_cast<unsigned char>(segment[i]);
+    const bool control = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F;
+    if (options_.clean_text && control) continue;  // \v and \f too: the filter runs before the space mapping
+    if (c == ' ' || (c >= '\t' && c <= '\r')) {    // White_Space (U+001C..U+001F are not)
+      flush();
+      continue;
+    }
+    if (record(c).flags & kPunctuation) {
+      flush();
+      if (ids.size() >= max_length) break;
+      word.push_back(static_cast<char>(c));
+      flush();
+      continue;
+    }
+    if (options_.lowercase && c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c + 32);
+    word.push_back(static_cast<char>(c));
+  }
+  if (ids.size() < max_length) flush();
+}
+
+// Cuts the segment at ' ' \t \n \r, which every option keeps as whitespace (so the pre-tokenizer splits there,
+// and NFD never reorders across them): all-ASCII stretches take the table-free path.
 void WordPieceTokenizer::encode_segment(std::string_view segment, std::size_t max_length,
+                                        std::vector<std::int32_t>& ids, Scratch& scratch) const {
+  std::size_t start = 0;
+  bool ascii = true;
+  for (std::size_t i = 0; i <= segment.size() && ids.size() < max_length; ++i) {
+    const unsigned char c = i < segment.size() ? static_cast<unsigned char>(segment[i]) : ' ';
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (i > start) {
+        const std::string_view stretch = segment.substr(start, i - start);
+        if (ascii) {
+          encode_ascii(stretch, max_length, ids, scratch);
+        } else {
+          encode_unicode(stretch, max_length, ids, scratch);
+        }
+      }
+      start = i + 1;
+      ascii = true;
+    } else if (c >= 0x80) {
+      ascii = false;
+    }
+  }
+}
+
+void WordPieceTokenizer::encode_unicode(std::string_view segment, std::size_t max_length,
                                         std::vector<std::int32_t>& ids, Scratch& scratch) const {
   normalize_into(segment, scratch.chars, scratch);
   const std::u32string& chars = scratch.chars;

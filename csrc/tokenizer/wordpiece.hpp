@@ -70,12 +70,19 @@ class WordPieceTokenizer {
   void normalize_into(std::string_view text, std::u32string& out, Scratch& scratch) const;
   // Appends the ids of the word [begin, end).
   void word_ids(const char32_t* begin, const char32_t* end, std::vector<std::int32_t>& ids, Scratch& scratch) const;
+  void word_ids(std::vector<std::int32_t>& ids, Scratch& scratch) const;
+  void encode_unicode(std::string_view segment, std::size_t max_length, std::vector<std::int32_t>& ids,
+                      Scratch& scratch) const;
+  void encode_ascii(std::string_view segment, std::size_t max_length, std::vector<std::int32_t>& ids,
+                    Scratch& scratch) const;
   std::int32_t lookup(std::string_view piece) const;
 
   WordPieceOptions options_;
-  StringTable vocab_;              // token -> index into ids_
-  std::vector<std::int32_t> ids_;  // index -> the model's id
-  std::size_t longest_token_ = 0;  // bytes of the longest vocabulary entry, prefix included
+  StringTable vocab_;                     // token -> index into ids_
+  std::vector<std::int32_t> ids_;         // index -> the model's id
+  StringTable prefixes_;                  // every prefix of every entry -> index into prefix_ids_
+  std::vector<std::int32_t> prefix_ids_;  // the model's id where the prefix is an entry, else -1
+  std::size_t longest_token_ = 0;         // bytes of the longest vocabulary entry, prefix included
   std::int32_t unk_id_ = 0;
   std::vector<AddedToken> added_;  // sorted longest first, for leftmost-longest matching
   bool added_first_byte_[256] = {};

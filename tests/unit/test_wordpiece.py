@@ -181,6 +181,15 @@ def test_any_unicode_outside_the_unassigned_lowercases(texts: List[str]) -> None
     assert_same("cased", texts, None)
 
 
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(st.characters(max_codepoint=0x7F), max_size=60), max_size=6),
+       max_length=st.one_of(st.none(), st.integers(1, 12)))
+def test_ascii_text(texts: List[str], max_length: Optional[int]) -> None:
+    # all-ASCII stretches take the native tokenizer's table-free path
+    for name in ("minilm", "cased", "no-clean", "all-off", "short-words", "tiny-vocab"):
+        assert_same(name, texts, max_length)
+
+
 # Every code point --------------------------------------------------------------------------------------------
 def _chunks(points: List[int], size: int = 2048) -> List[List[int]]:
     return [points[i : i + size] for i in range(0, len(points), size)]
