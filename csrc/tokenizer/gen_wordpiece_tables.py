@@ -12,8 +12,9 @@ What the Hugging Face ``tokenizers`` BertNormalizer and BertPreTokenizer ask of 
   nfd         the full canonical decomposition (``unicodedata.normalize("NFD", chr(c))``); Hangul syllables are
               left to the algorithm in the C++ code
 Python 3.11 carries Unicode 14.0, and the Rust crates behind ``tokenizers`` other versions. Their differences on
-code points that Unicode 14.0 assigns are listed below (TOKENIZERS_DIFFERENCES, NOT_DECOMPOSED) and applied, so
-the tables follow ``tokenizers``; what remains differs only on code points unassigned in 14.0 (docs/dense.md).
+code points that Unicode 14.0 assigns are listed below (TOKENIZERS_DIFFERENCES, NOT_DECOMPOSED, NO_COMBINING_CLASS)
+and applied, so the tables follow ``tokenizers``; what remains differs only on code points unassigned in 14.0
+(docs/dense.md).
 
 Output: a two-stage lookup (blocks of 128 code points, identical blocks shared) into a table of records
 (flags, ccc, lowercase and decomposition as slices of one code-point pool).
@@ -62,6 +63,13 @@ TOKENIZERS_DIFFERENCES = {
 }
 # Canonical decompositions added after the normalisation crate's (unicode-normalization-alignments) Unicode version.
 NOT_DECOMPOSED = frozenset([0x11938])
+# Marks whose combining class that crate does not know (0 there, so NFD never reorders them); only marks that
+# strip_accents keeps matter, and these are those (found against tokenizers 0.23.3 with U+1D165, class 216).
+NO_COMBINING_CLASS = (
+    "7FD 898-89F 8CA-8D3 9FE C3C D3B-D3C EBA 1715 1ABF-1ACE 1DF6-1DFA A82C 10D24-10D27 10EAB-10EAC 10F46-10F50 "
+    "10F82-10F85 11070 1133B 1145E 11839-1183A 1193D-1193E 11943 119E0 11A34 11A47 11A99 11D42 11D44-11D45 11D97 "
+    "16FF0-16FF1 1E130-1E136 1E2AE 1E2EC-1E2EF"
+)
 
 
 def code_points(ranges: str) -> frozenset[int]:
@@ -73,6 +81,7 @@ def code_points(ranges: str) -> frozenset[int]:
 
 
 TOGGLES = {name: code_points(ranges) for name, ranges in TOKENIZERS_DIFFERENCES.items()}
+CLASS_ZERO = code_points(NO_COMBINING_CLASS)
 
 
 def flags_of(code_point: int) -> int:
@@ -129,7 +138,8 @@ def build_tables() -> tuple[list[int], list[int], list[tuple[int, ...]], list[in
                 nfd = (0, 0) if algorithmic else slice_of(
                     mapping(cp, unicodedata.normalize("NFD", char))
                 )
-                record = (flags, unicodedata.combining(char), lower[0], lower[1], nfd[0], nfd[1])
+                ccc = 0 if cp in CLASS_ZERO else unicodedata.combining(char)
+                record = (flags, ccc, lower[0], lower[1], nfd[0], nfd[1])
             block.append(records.setdefault(record, len(records)))
         key = tuple(block)
         if key not in blocks:

@@ -234,6 +234,19 @@ def test_every_code_point_pre_tokenizes_as_tokenizers() -> None:
         assert native.pre_tokenize(text) == [piece for piece, _ in reference.pre_tokenize_str(text)]
 
 
+def test_kept_combining_marks_reorder_as_tokenizers() -> None:
+    # strip_accents keeps the marks tokenizers does not class Mn; NFD orders each pair of them by combining class
+    config = variant(normalizer={"lowercase": False, "strip_accents": True})
+    native, _ = native_wordpiece(config)
+    assert native is not None
+    reference = normalizers.BertNormalizer(lowercase=False, strip_accents=True)
+    kept = [cp for cp in ALL_POINTS if unicodedata.combining(chr(cp)) and native.normalize(chr(cp)) == chr(cp)]
+    assert len(kept) > 100
+    for first in kept:
+        text = "".join("a" + chr(first) + chr(second) for second in kept)
+        assert native.normalize(text) == reference.normalize_str(text), f"U+{first:04X}"
+
+
 # Threads, surrogates, refusals, bad input --------------------------------------------------------------------
 def test_threads_give_the_same_ids() -> None:
     texts = (MIXED + ADDED_TOKEN_TEXTS + LONG_WORDS) * 400
