@@ -268,6 +268,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = SPARSEBOLT_VERSION;
   m.attr("UNICODE_VERSION") = unicode::tables_version();
   bind_static_embedding(m);
+  bind_wordpiece(m);
 
   // Concrete dictionary segmenters (jieba, MeCab) are bound as subclasses of this one.
   py::class_<DictionarySegmenter, std::shared_ptr<DictionarySegmenter>>(

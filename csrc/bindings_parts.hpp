@@ -9,5 +9,6 @@ namespace sparsebolt {
 void bind_jieba(pybind11::module_& m);             // bindings_jieba.cpp
 void bind_mecab(pybind11::module_& m);             // bindings_mecab.cpp
 void bind_static_embedding(pybind11::module_& m);  // bindings_static.cpp
+void bind_wordpiece(pybind11::module_& m);         // bindings_wordpiece.cpp
 
 }  // namespace sparsebolt

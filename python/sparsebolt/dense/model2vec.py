@@ -2,7 +2,9 @@
 
 Owns reading a model2vec folder (``model.safetensors`` + ``config.json`` + ``tokenizer.json``) and model2vec's
 tokenisation rules; the mean itself is the native kernel's (``_core.StaticEmbedding``, csrc/static_embedding/),
-which takes a whole batch's token ids as one buffer and runs with the GIL released. The call shape is
+which takes a whole batch's token ids as one buffer and runs with the GIL released. A BERT WordPiece tokenizer.json
+is tokenised natively too (``_core.WordPieceTokenizer``, see dense/wordpiece.py), with the same ids as the
+``tokenizers`` library; any other pipeline goes through ``tokenizers``. The call shape is
 ``pymilvus.model.dense.Model2VecEmbeddingFunction``'s, without the ``model2vec`` package.
 """
 
@@ -14,14 +16,16 @@ import os
 from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 from tokenizers import Tokenizer
 
 from sparsebolt import _core
 from sparsebolt._inputs import positive_int, texts_arg
+from sparsebolt.dense.wordpiece import native_wordpiece
 from sparsebolt.engine.files import MODEL2VEC, ModelFiles, resolve_model
+from sparsebolt.engine.tokenizer import valid_text
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +121,7 @@ class Model2VecEmbeddingFunction:
     ``normalize`` (default: config.json's ``normalize``), ``max_length`` (default: config.json's, else 512; None
     for no truncation) and ``dimensionality`` (keep the first columns); ``force_download`` is accepted and has no
     effect. sparsebolt's own: ``threads`` (None: one per core), ``batch_size`` (texts tokenised per kernel call),
-    ``cache_dir``, ``revision``, ``local_files_only``.
+    ``cache_dir``, ``revision``, ``local_files_only``. ``threads`` applies to the native tokenizer too.
 
     Vectors equal model2vec's ``StaticModel.encode``: the same truncation, the unknown token dropped, a text with no
     known token a zero vector, the same normalisation. They are float32 for every matrix dtype (model2vec returns
@@ -152,6 +156,10 @@ class Model2VecEmbeddingFunction:
         )
         self._tokenizer = _pooling_tokenizer(self.model.tokenizer, self.model.max_length)
         self._encode_batch = getattr(self._tokenizer, "encode_batch_fast", self._tokenizer.encode_batch)
+        # The native WordPiece tokenizer where it reproduces tokenizer.json exactly, else the tokenizers library.
+        self._native, why = native_wordpiece(self.model.tokenizer.to_str())
+        logger.debug("model2vec %s tokenises with %s", model_source,
+                     "the native WordPiece tokenizer" if self._native else f"the tokenizers library ({why})")
         # Character cut before tokenising, as model2vec: a text cannot need more than this many characters.
         length = self.model.max_length
         self._max_chars = None if length is None else length * self.model.median_token_length
@@ -188,15 +196,25 @@ class Model2VecEmbeddingFunction:
     def _encode_chunk(self, texts: List[str]) -> np.ndarray:
         if self._max_chars is not None and texts and max(map(len, texts)) > self._max_chars:
             texts = [text[: self._max_chars] for text in texts]
+        if self._native is not None:
+            ids, offsets = self._native.encode_batch(texts, max_length=self.model.max_length, num_threads=self.threads)
+        else:
+            ids, offsets = self._tokenize(texts)
+        unk = -1 if self.model.unk_id is None else self.model.unk_id
+        return self._table.mean_pool(
+            ids, offsets, skip_id=unk, normalize=self.model.normalize, num_threads=self.threads
+        )
+
+    def _tokenize(self, texts: List[str]) -> Tuple[np.ndarray, np.ndarray]:
+        """The tokenizers library's ids for the pipelines the native tokenizer does not reproduce; lone surrogates
+        become U+FFFD first, as the native tokenizer reads them (tokenizers refuses them)."""
+        texts = [valid_text(text) for text in texts]
         id_lists = [encoding.ids for encoding in self._encode_batch(texts, add_special_tokens=False)]
         lengths = np.fromiter(map(len, id_lists), dtype=np.int64, count=len(id_lists))
         offsets = np.zeros(len(id_lists) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         ids = np.fromiter(chain.from_iterable(id_lists), dtype=np.int32, count=int(offsets[-1]))
-        unk = -1 if self.model.unk_id is None else self.model.unk_id
-        return self._table.mean_pool(
-            ids, offsets, skip_id=unk, normalize=self.model.normalize, num_threads=self.threads
-        )
+        return ids, offsets
 
     def __repr__(self) -> str:
         return (
