@@ -246,7 +246,8 @@ def main() -> None:
     parser.add_argument("--slow-docs", type=int, default=10_000, help="documents for pymilvus-model and rank_bm25")
     parser.add_argument("--repeats", type=int, default=3, help="runs per contender (median reported)")
     parser.add_argument("--quick", action="store_true", help="20,000 synthetic documents, 1 repeat")
-    parser.add_argument("--only", nargs="*", default=CONTENDERS, help="contenders to run")
+    parser.add_argument("--only", nargs="*", default=CONTENDERS, choices=CONTENDERS, metavar="NAME",
+                        help=f"contenders to run, of {', '.join(CONTENDERS)}")
     parser.add_argument("--datasets", nargs="*", default=["msmarco-5k", "synthetic"])
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--dataset", help=argparse.SUPPRESS)
