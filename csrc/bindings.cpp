@@ -29,6 +29,9 @@
 
 namespace py = pybind11;
 using namespace sparsebolt;
+using binding::throw_not_str;
+using binding::type_name;
+using binding::utf8_view;
 
 namespace {
 
@@ -38,26 +41,6 @@ struct Utf8Batch {
   std::vector<std::string_view> views;
   std::vector<py::object> owners;
 };
-
-std::string type_name(py::handle item) { return Py_TYPE(item.ptr())->tp_name; }
-
-// Lone surrogates cannot be encoded strictly; they pass through as bytes the decoder rejects, so they
-// act as separators instead of failing the batch.
-std::string_view utf8_view(py::handle item, std::vector<py::object>& owners) {
-  Py_ssize_t size = 0;
-  const char* data = PyUnicode_AsUTF8AndSize(item.ptr(), &size);
-  if (data != nullptr) return {data, static_cast<std::size_t>(size)};
-  PyErr_Clear();
-  PyObject* encoded = PyUnicode_AsEncodedString(item.ptr(), "utf-8", "surrogatepass");
-  if (encoded == nullptr) throw py::error_already_set();
-  owners.push_back(py::reinterpret_steal<py::object>(encoded));
-  return {PyBytes_AS_STRING(encoded), static_cast<std::size_t>(PyBytes_GET_SIZE(encoded))};
-}
-
-[[noreturn]] void throw_not_str(const char* what, std::size_t position, py::handle item) {
-  throw py::type_error(std::string(what) + "[" + std::to_string(position) + "] is " +
-                       (item.is_none() ? std::string("None") : "of type " + type_name(item)) + ", expected str");
-}
 
 py::object as_sequence(py::handle items, const char* what) {
   if (PyUnicode_Check(items.ptr()) || PyBytes_Check(items.ptr()))

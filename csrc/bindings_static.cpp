@@ -17,6 +17,7 @@ namespace py = pybind11;
 namespace {
 
 using sparsebolt::StaticEmbeddingTable;
+using sparsebolt::binding::thread_count;
 
 // The caller converts (np.ascontiguousarray(x, dtype=...)); a wrong dtype or layout here is an error, never a
 // silent copy.
@@ -33,12 +34,6 @@ py::array checked(const py::handle& value, const py::dtype& dtype, int ndim, con
   if (!(array.flags() & py::array::c_style))
     throw py::value_error(std::string(name) + " must be C-contiguous; pass np.ascontiguousarray(" + name + ")");
   return array;
-}
-
-std::size_t thread_count(int num_threads) {
-  if (num_threads > 0) return static_cast<std::size_t>(num_threads);
-  if (num_threads < 0) throw py::value_error("num_threads must be positive, or 0 for all cores");
-  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 // Keeps the numpy arrays the table points into alive for as long as the table is used.

@@ -25,33 +25,14 @@ using sparsebolt::AddedToken;
 using sparsebolt::WordPieceIds;
 using sparsebolt::WordPieceOptions;
 using sparsebolt::WordPieceTokenizer;
-
-std::string type_name(py::handle item) { return Py_TYPE(item.ptr())->tp_name; }
-
-// A str's UTF-8 (cached by the str object, so no copy for ASCII and already-encoded text). A lone surrogate
-// cannot be encoded strictly: it is written with surrogatepass and the core reads it as U+FFFD.
-std::string_view utf8_view(py::handle item, std::vector<py::object>& owners) {
-  Py_ssize_t size = 0;
-  const char* data = PyUnicode_AsUTF8AndSize(item.ptr(), &size);
-  if (data != nullptr) return {data, static_cast<std::size_t>(size)};
-  PyErr_Clear();
-  PyObject* encoded = PyUnicode_AsEncodedString(item.ptr(), "utf-8", "surrogatepass");
-  if (encoded == nullptr) throw py::error_already_set();
-  owners.push_back(py::reinterpret_steal<py::object>(encoded));
-  return {PyBytes_AS_STRING(encoded), static_cast<std::size_t>(PyBytes_GET_SIZE(encoded))};
-}
+using sparsebolt::binding::thread_count;
+using sparsebolt::binding::throw_not_str;
+using sparsebolt::binding::type_name;
+using sparsebolt::binding::utf8_view;
 
 std::string_view str_view(py::handle item, const char* what, std::size_t position, std::vector<py::object>& owners) {
-  if (!PyUnicode_Check(item.ptr()))
-    throw py::type_error(std::string(what) + "[" + std::to_string(position) + "] is " +
-                         (item.is_none() ? std::string("None") : "of type " + type_name(item)) + ", expected str");
+  if (!PyUnicode_Check(item.ptr())) throw_not_str(what, position, item);
   return utf8_view(item, owners);
-}
-
-std::size_t thread_count(int num_threads) {
-  if (num_threads > 0) return static_cast<std::size_t>(num_threads);
-  if (num_threads < 0) throw py::value_error("num_threads must be positive, or 0 for all cores");
-  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 // A std::vector handed to numpy without a copy: the capsule owns it.

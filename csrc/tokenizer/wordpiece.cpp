@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "analysis/unicode.hpp"
 #include "parallel.hpp"
 
 namespace sparsebolt {
@@ -98,24 +99,6 @@ char32_t decode_utf8(std::string_view text, std::size_t& i) {
   }
   ++i;
   return kReplacement;
-}
-
-void append_utf8(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // The canonical decomposition of cp appended to out; Hangul syllables by the Unicode algorithm (ch. 3.12).
@@ -259,7 +242,7 @@ void WordPieceTokenizer::word_ids(const char32_t* begin, const char32_t* end, st
   scratch.bounds.clear();
   for (const char32_t* c = begin; c != end; ++c) {
     scratch.bounds.push_back(scratch.word.size());
-    append_utf8(*c, scratch.word);
+    unicode::append_utf8(scratch.word, *c);
   }
   scratch.bounds.push_back(scratch.word.size());
   word_ids(ids, scratch);
@@ -470,7 +453,7 @@ std::string WordPieceTokenizer::normalize(std::string_view text) const {
   Scratch scratch;
   normalize_into(text, scratch.chars, scratch);
   std::string out;
-  for (char32_t cp : scratch.chars) append_utf8(cp, out);
+  for (char32_t cp : scratch.chars) unicode::append_utf8(out, cp);
   return out;
 }
 
@@ -488,10 +471,10 @@ std::vector<std::string> WordPieceTokenizer::pre_tokenize(std::string_view norma
       flush();
     } else if (flags & kPunctuation) {
       flush();
-      append_utf8(cp, word);
+      unicode::append_utf8(word, cp);
       flush();
     } else {
-      append_utf8(cp, word);
+      unicode::append_utf8(word, cp);
     }
   }
   flush();
